@@ -1,0 +1,1 @@
+"""trachea-login (work in progress)."""

@@ -1,0 +1,140 @@
+"""Settings: ``TRACHEA_*`` environment variables, a ``.env`` file, or keywords (contract §3).
+
+Keywords given to ``TracheaLogin(...)`` win over the environment. Every check that can be made
+without the database is made here, at construction, with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import TracheaConfigError
+
+ENV_PREFIX = "TRACHEA_"
+EMBEDDED_URI_SCHEME = "mongomock://"
+
+
+class TracheaSettings(BaseSettings):
+    """All settings of one ``TracheaLogin`` instance."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    app_id: str = Field(min_length=1)
+    app_secret: SecretStr
+    mongo_uri: str | None = None
+    db_name: str = "trachea"
+
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    jwt_private_key: SecretStr | None = None
+    jwt_issuer: str = "trachea-login"
+    access_token_expire_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_expire_days: int = Field(default=30, ge=1, le=3650)
+
+    password_min_length: int = Field(default=8, ge=1, le=128)
+    password_hash_rounds: int = Field(default=12, ge=4, le=20)
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=100, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    audit_retention_days: int = Field(default=90, ge=1)
+
+    firebase_credentials: SecretStr | None = None
+    firebase_project_id: str | None = None
+    firebase_check_revoked: bool = True
+    firebase_allow_emulator: bool = False
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # raises ValueError on garbage
+        return value
+
+    @model_validator(mode="after")
+    def _check_keys(self) -> TracheaSettings:
+        if self.jwt_algorithm == "HS256":
+            if self.jwt_secret is None:
+                raise ValueError("TRACHEA_JWT_SECRET is required with JWT_ALGORITHM=HS256")
+            if len(self.jwt_secret.get_secret_value().encode()) < 32:
+                raise ValueError("TRACHEA_JWT_SECRET must be at least 32 bytes long")
+        elif self.jwt_private_key is None:
+            raise ValueError(
+                f"TRACHEA_JWT_PRIVATE_KEY is required with JWT_ALGORITHM={self.jwt_algorithm}"
+            )
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return bool(self.mongo_uri) and str(self.mongo_uri).startswith(EMBEDDED_URI_SCHEME)
+
+    def private_key_pem(self) -> str:
+        """The PEM text of ``JWT_PRIVATE_KEY``, read from a file when a path is given."""
+        if self.jwt_private_key is None:
+            raise TracheaConfigError("TRACHEA_JWT_PRIVATE_KEY is not set")
+        value = self.jwt_private_key.get_secret_value().strip()
+        if "-----BEGIN" in value:
+            return value
+        path = Path(value).expanduser()
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TracheaConfigError(
+                "TRACHEA_JWT_PRIVATE_KEY is neither a PEM key nor a readable file path "
+                f"({exc.__class__.__name__})"
+            ) from None
+
+
+def load_settings(**overrides: Any) -> TracheaSettings:
+    """Build settings from keywords over the environment, turning errors into one clear message.
+
+    ``None`` keywords are ignored so ``TracheaLogin(app_id=None)`` means "from the environment".
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    unknown = sorted(set(given) - set(TracheaSettings.model_fields))
+    if unknown:
+        raise TracheaConfigError(f"Unknown setting keyword(s): {', '.join(unknown)}")
+    try:
+        return TracheaSettings(**given)
+    except ValidationError as exc:
+        raise TracheaConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        if err["type"] == "missing":
+            lines.append(f"{name} is required (set the environment variable or pass {field}=)")
+        else:
+            # pydantic's message for our model validator already names the variable; for field
+            # errors it describes the rule. Never include err["input"]: it may be a secret.
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(msg if not field else f"{name}: {msg}")
+    return "Invalid trachea-login configuration: " + "; ".join(lines)

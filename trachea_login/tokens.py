@@ -1,0 +1,192 @@
+"""Access tokens: signing, strict verification, and the verified principal (``CurrentUser``).
+
+python-jose's defaults are permissive: without options it accepts a token with no ``exp`` or
+``aud``. Every decode here pins the one configured algorithm and key, requires ``exp``, ``iat``,
+``iss``, ``aud`` (= this app) and ``sub``, and checks the header ``typ`` is ``at+jwt`` so that no
+other JWT (a Firebase ID token, say) passes as our access token (RFC 8725, RFC 9068). Header
+fields such as ``kid``, ``jku`` or ``jwk`` are never used to choose a key.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jose import jwt
+from jose.exceptions import ExpiredSignatureError, JWTError
+
+from .config import TracheaSettings
+from .errors import ErrorCode, TracheaConfigError, TracheaError
+
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "uid", "app_id", "role", "plan", "provider", "sid", "jti")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user of one request, read from a verified access token.
+
+    ``sub`` is the Firebase uid for Firebase users and the username for native users; ``uid`` is
+    the user document's id, stable for life; ``claims`` is the full verified payload.
+    """
+
+    sub: str
+    uid: str
+    app_id: str
+    role: str
+    plan: str
+    provider: str
+    session_id: str
+    claims: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> CurrentUser:
+        return cls(
+            sub=str(claims["sub"]),
+            uid=str(claims["uid"]),
+            app_id=str(claims["app_id"]),
+            role=str(claims["role"]),
+            plan=str(claims["plan"]),
+            provider=str(claims["provider"]),
+            session_id=str(claims["sid"]),
+            claims=dict(claims),
+        )
+
+
+class AccessTokens:
+    """Signs and verifies one app's access tokens with one pinned algorithm and key pair."""
+
+    def __init__(self, settings: TracheaSettings) -> None:
+        self.app_id = settings.app_id
+        self.issuer = settings.jwt_issuer
+        self.algorithm = settings.jwt_algorithm
+        self.lifetime = timedelta(minutes=settings.access_token_expire_minutes)
+        if self.algorithm == "HS256":
+            assert settings.jwt_secret is not None  # checked by the settings
+            secret = settings.jwt_secret.get_secret_value()
+            self._signing_key: str = secret
+            self._verifying_key: str = secret
+        else:
+            self._signing_key, self._verifying_key = _load_key_pair(
+                settings.private_key_pem(), self.algorithm
+            )
+
+    @property
+    def expires_in(self) -> int:
+        """The access token's lifetime in seconds (the login response's ``expires_in``)."""
+        return int(self.lifetime.total_seconds())
+
+    def issue(
+        self,
+        *,
+        sub: str,
+        uid: str,
+        role: str,
+        plan: str,
+        provider: str,
+        session_id: str,
+        now: datetime | None = None,
+    ) -> str:
+        issued_at = now or datetime.now(timezone.utc)
+        claims = {
+            "iss": self.issuer,
+            "aud": self.app_id,
+            "sub": sub,
+            "uid": uid,
+            "app_id": self.app_id,
+            "role": role,
+            "plan": plan,
+            "provider": provider,
+            "sid": session_id,
+            "jti": uuid.uuid4().hex,
+            "iat": int(issued_at.timestamp()),
+            "exp": int((issued_at + self.lifetime).timestamp()),
+        }
+        return jwt.encode(
+            claims, self._signing_key, algorithm=self.algorithm, headers={"typ": ACCESS_TOKEN_TYPE}
+        )
+
+    def verify(self, token: str) -> CurrentUser:
+        """Verify ``token`` and return its user.
+
+        Raises ``TracheaError`` ``TOKEN_EXPIRED`` for an expired token and ``INVALID_TOKEN`` for
+        anything else wrong (signature, algorithm, audience, issuer, type, claims, format).
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except (JWTError, ValueError, TypeError, AttributeError):
+            raise TracheaError(ErrorCode.INVALID_TOKEN) from None
+        if header.get("alg") != self.algorithm or header.get("typ") != ACCESS_TOKEN_TYPE:
+            raise TracheaError(ErrorCode.INVALID_TOKEN)
+        try:
+            claims = jwt.decode(
+                token,
+                self._verifying_key,
+                algorithms=[self.algorithm],
+                audience=self.app_id,
+                issuer=self.issuer,
+                options={
+                    "verify_signature": True,
+                    "verify_aud": True,
+                    "verify_iat": True,
+                    "verify_exp": True,
+                    "verify_nbf": True,
+                    "verify_iss": True,
+                    "verify_sub": True,
+                    "verify_jti": True,
+                    "require_aud": True,
+                    "require_iat": True,
+                    "require_exp": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    "require_jti": True,
+                    "leeway": 0,
+                },
+            )
+        except ExpiredSignatureError:
+            raise TracheaError(ErrorCode.TOKEN_EXPIRED) from None
+        except Exception:  # noqa: BLE001 - any decoding failure is the client's bad token
+            raise TracheaError(ErrorCode.INVALID_TOKEN) from None
+        if any(
+            not isinstance(claims.get(name), str) or not claims[name] for name in REQUIRED_CLAIMS
+        ):
+            raise TracheaError(ErrorCode.INVALID_TOKEN)
+        if claims["app_id"] != self.app_id:
+            raise TracheaError(ErrorCode.INVALID_TOKEN)
+        return CurrentUser.from_claims(claims)
+
+
+def _load_key_pair(private_pem: str, algorithm: str) -> tuple[str, str]:
+    """Return (private PEM, public PEM) after checking the key fits ``algorithm``."""
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise TracheaConfigError(
+            "TRACHEA_JWT_PRIVATE_KEY is not a readable, unencrypted PEM private key"
+        ) from None
+    if algorithm == "RS256":
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+            raise TracheaConfigError(
+                "TRACHEA_JWT_PRIVATE_KEY must be an RSA key of >= 2048 bits for JWT_ALGORITHM=RS256"
+            )
+    elif algorithm == "ES256":
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+            raise TracheaConfigError(
+                "TRACHEA_JWT_PRIVATE_KEY must be an EC P-256 key for JWT_ALGORITHM=ES256"
+            )
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
