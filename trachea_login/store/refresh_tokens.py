@@ -47,6 +47,7 @@ class RefreshTokenStore:
         user_id: ObjectId,
         app_id: str,
         session_id: str,
+        provider: str,
         expires_at: datetime,
         parent_hash: str | None = None,
     ) -> None:
@@ -55,6 +56,7 @@ class RefreshTokenStore:
             "user_id": user_id,
             "app_id": app_id,
             "session_id": session_id,
+            "provider": provider,
             "status": ACTIVE,
             "created_at": utcnow(),
             "expires_at": expires_at,

@@ -150,6 +150,17 @@ class UserStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def link_firebase(
+        self, user_id: ObjectId, email: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Attach a Firebase identity to an account in one conditional update: only while the
+        account still has no ``firebase_uid`` and still holds ``email``. ``None`` otherwise."""
+        return await self.collection.find_one_and_update(
+            {"_id": user_id, "firebase_uid": {"$exists": False}, "email": email},
+            {"$set": {**fields, "updated_at": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     async def set_active(self, user_id: ObjectId, active: bool) -> dict[str, Any] | None:
         return await self.update_fields(user_id, {"is_active": active})
 

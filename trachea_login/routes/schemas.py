@@ -1,0 +1,224 @@
+"""Request and response bodies of the HTTP API (contract §4).
+
+Every request model forbids unknown fields and types each value strictly: an operator object
+such as ``{"$ne": null}`` where a string belongs is a 422, so nothing a client sends can reach a
+MongoDB query as an operator. Validation messages describe the rule, never the input.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from ..passwords import PASSWORD_MAX_LENGTH
+from ..store._time import aware
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
+E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+
+def _email(value: str) -> str:
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("must be a valid email address") from None
+    return result.normalized.lower()
+
+
+def _phone(value: str) -> str:
+    if not E164_PATTERN.match(value):
+        raise ValueError("must be an E.164 phone number such as +14155550123")
+    return value
+
+
+def _past_date(value: date) -> date:
+    if value >= date.today() or value.year < 1900:
+        raise ValueError("must be a date in the past")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AppId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Phone = Annotated[str, AfterValidator(_phone)]
+AvatarUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+PastDate = Annotated[date, AfterValidator(_past_date)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+
+class RegisterRequest(_Strict):
+    username: Username
+    password: Password
+    name: Name | None = None
+    app_id: AppId | None = None
+
+
+class LoginRequest(_Strict):
+    """One of: ``{firebase_token}``, ``{username, password}``, ``{email, password}``."""
+
+    firebase_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)] | None = None
+    username: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = None
+    email: Email | None = None
+    password: Password | None = None
+    app_id: AppId | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self) -> LoginRequest:
+        native = self.username is not None or self.email is not None
+        if self.firebase_token is not None:
+            if native or self.password is not None:
+                raise ValueError("send either firebase_token or credentials, not both")
+        elif not native or self.password is None:
+            raise ValueError("send firebase_token, or username (or email) with password")
+        elif self.username is not None and self.email is not None:
+            raise ValueError("send username or email, not both")
+        return self
+
+
+class RefreshRequest(_Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    app_id: AppId | None = None
+
+
+class Address(_Strict):
+    street: Short | None = None
+    city: Short | None = None
+    state: Short | None = None
+    country: Short | None = None
+    zip: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+
+
+class ProfileUpdate(_Strict):
+    """The self-editable profile. Anything else (role, plan, email, apps ...) is a 422.
+
+    ``null`` clears a field."""
+
+    # Dates arrive as JSON strings; strict mode would refuse them, so this field is lax.
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+    name: Name | None = None
+    avatar: AvatarUrl | None = None
+    phone: Phone | None = None
+    date_of_birth: Annotated[PastDate, Field(strict=False)] | None = None
+    address: Address | None = None
+    app_id: AppId | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ProfileUpdate:
+        if not (self.model_fields_set - {"app_id"}):
+            raise ValueError("send at least one of name, avatar, phone, date_of_birth, address")
+        return self
+
+    def changes(self) -> tuple[dict[str, Any], list[str]]:
+        """(fields to set, fields to unset) for the store."""
+        to_set: dict[str, Any] = {}
+        to_unset: list[str] = []
+        for name in sorted(self.model_fields_set - {"app_id"}):
+            value = getattr(self, name)
+            if value is None:
+                to_unset.append(name)
+            elif name == "date_of_birth":
+                to_set[name] = value.isoformat()
+            elif name == "address":
+                address = value.model_dump(exclude_none=True)
+                if address:
+                    to_set[name] = address
+                else:
+                    to_unset.append(name)
+            else:
+                to_set[name] = value
+        return to_set, to_unset
+
+
+class PlanChangeRequest(_Strict):
+    plan: Literal["free", "pro", "enterprise"]
+    email: Email | None = None
+    proof: Annotated[str, StringConstraints(max_length=4096)] | None = None
+    app_id: AppId | None = None
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+class AddressOut(BaseModel):
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    zip: str | None = None
+
+
+class UserResponse(BaseModel):
+    id: str
+    firebase_uid: str | None
+    username: str | None
+    email: str | None
+    name: str | None
+    avatar: str | None
+    phone: str | None
+    date_of_birth: date | None
+    address: AddressOut | None
+    provider: str
+    app_id: str
+    role: str
+    plan: str
+    joined_at: datetime | None
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any], *, app_id: str, provider: str) -> UserResponse:
+        entry = next((e for e in doc.get("apps", ()) if e.get("app_id") == app_id), {})
+        joined = entry.get("joined_at")
+        return cls(
+            id=str(doc["_id"]),
+            firebase_uid=doc.get("firebase_uid"),
+            username=doc.get("username"),
+            email=doc.get("email"),
+            name=doc.get("name"),
+            avatar=doc.get("avatar"),
+            phone=doc.get("phone"),
+            date_of_birth=doc.get("date_of_birth"),
+            address=doc.get("address"),
+            provider=provider,
+            app_id=app_id,
+            role=entry.get("role", "member"),
+            plan=entry.get("plan", "free"),
+            joined_at=aware(joined) if joined else None,
+        )
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
+    expires_in: int
+
+
+class LoginResponse(TokenResponse):
+    user: UserResponse
+
+
+class MessageResponse(BaseModel):
+    message: str

@@ -1,0 +1,548 @@
+"""Sign-in, refresh, logout and profile rules for one app. No HTTP here.
+
+The data path of every operation reads top to bottom: check the app, verify the credential
+(passwords or Firebase), touch the store with one atomic operation per rule, issue tokens.
+Errors are ``TracheaError`` with a stable code; routes turn them into responses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from .config import TracheaSettings
+from .errors import ErrorCode, TracheaError
+from .firebase import FirebaseIdentity, FirebaseVerifier
+from .levels import PAID_PLANS, PLANS
+from .passwords import PasswordHasher, password_problem
+from .store import AppRecord, Store
+from .store._time import utcnow
+from .store.login_failures import ThrottleRule, counter_key
+from .store.refresh_tokens import ROTATED, hash_refresh_token
+from .store.users import app_entry, object_id
+from .tokens import AccessTokens, CurrentUser, new_refresh_token
+
+logger = logging.getLogger("trachea_login")
+
+NATIVE_METHOD = "username"
+FIREBASE_METHODS = frozenset({"google", "apple", "facebook", "password"})
+
+PlanPolicy = Callable[[CurrentUser, str, "str | None"], "bool | Awaitable[bool]"]
+
+
+@dataclass(frozen=True)
+class ClientContext:
+    """Who is calling, as far as the transport can tell (for throttling, origin and audit)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A successful sign-in: the tokens, and the user as the login response shows them."""
+
+    tokens: IssuedTokens
+    user: dict[str, Any]
+    provider: str
+
+
+class AuthService:
+    """The rules of contract §4 for one app (``settings.app_id``)."""
+
+    def __init__(
+        self,
+        settings: TracheaSettings,
+        store: Store,
+        tokens: AccessTokens,
+        hasher: PasswordHasher,
+        firebase: FirebaseVerifier | None = None,
+        plan_policy: PlanPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.app_id = settings.app_id
+        self.store = store
+        self.tokens = tokens
+        self.hasher = hasher
+        self.firebase = firebase
+        self.plan_policy = plan_policy
+        window = timedelta(minutes=settings.login_failure_window_minutes)
+        self._identifier_rule = ThrottleRule("id", settings.login_max_failures, window)
+        self._ip_rule = ThrottleRule("ip", settings.login_max_failures_per_ip, window)
+        self.refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
+
+    # -- the app -----------------------------------------------------------------------------
+
+    async def check_requested_app(self, requested_app_id: str | None) -> None:
+        """A client may name the app (body ``app_id`` or ``X-App-Id``); it must be this one."""
+        if requested_app_id is None or requested_app_id == self.app_id:
+            return
+        if await self.store.apps.get(requested_app_id) is None:
+            raise TracheaError(ErrorCode.APP_NOT_FOUND)
+        raise TracheaError(ErrorCode.APP_MISMATCH)
+
+    async def active_app(self, client: ClientContext | None = None) -> AppRecord:
+        """This app's record; 403 when it is disabled or the browser origin is not allowed."""
+        app = await self.store.apps.get(self.app_id)
+        if app is None:
+            # Registered at startup, removed since: the operator must fix it.
+            raise TracheaError(ErrorCode.APP_NOT_FOUND)
+        if not app.is_active:
+            raise TracheaError(ErrorCode.APP_INACTIVE)
+        if client is not None and client.origin and not origin_allowed(client.origin, app):
+            raise TracheaError(ErrorCode.ORIGIN_NOT_ALLOWED)
+        return app
+
+    @staticmethod
+    def require_method(app: AppRecord, method: str) -> None:
+        if method not in app.allowed_auth_methods:
+            raise TracheaError(
+                ErrorCode.AUTH_METHOD_NOT_ALLOWED,
+                f"Sign-in with '{method}' is not enabled for this app.",
+            )
+
+    # -- native accounts ---------------------------------------------------------------------
+
+    async def register(
+        self, *, username: str, password: str, name: str | None, client: ClientContext
+    ) -> SignIn:
+        app = await self.active_app(client)
+        self.require_method(app, NATIVE_METHOD)
+        problem = password_problem(
+            password, min_length=self.settings.password_min_length, username=username
+        )
+        if problem:
+            raise TracheaError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {problem}")
+        # A cheap early answer; the unique index below is what actually guarantees it.
+        if await self.store.users.find_by_username(username):
+            raise TracheaError(ErrorCode.USERNAME_TAKEN)
+        password_hash = await self.hasher.hash(password)
+        now = utcnow()
+        try:
+            user = await self.store.users.insert(
+                {
+                    "username": username.lower(),
+                    "password_hash": password_hash,
+                    "name": name,
+                    "provider": NATIVE_METHOD,
+                    "apps": [
+                        {"app_id": self.app_id, "role": "member", "plan": "free", "joined_at": now}
+                    ],
+                }
+            )
+        except DuplicateKeyError:
+            raise TracheaError(ErrorCode.USERNAME_TAKEN) from None
+        await self._audit("register", client, user_id=user["_id"], method=NATIVE_METHOD)
+        return await self._sign_in(user, NATIVE_METHOD, client)
+
+    async def login_with_password(
+        self, *, identifier: str, password: str, by_email: bool, client: ClientContext
+    ) -> SignIn:
+        """Native login by username or email. Unknown user and wrong password answer alike."""
+        app = await self.active_app(client)
+        self.require_method(app, NATIVE_METHOD)
+        identifier = identifier.lower()
+        id_key = counter_key("id", self.app_id, identifier)
+        ip_key = counter_key("ip", self.app_id, client.ip or "unknown")
+        await self._refuse_if_throttled(id_key, ip_key, client)
+
+        users = self.store.users
+        user = await (
+            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
+        )
+        stored_hash = user.get("password_hash") if user else None
+        ok, new_hash = await self.hasher.verify(password, stored_hash)
+        if not ok or user is None or stored_hash is None:
+            await self.store.login_failures.record_failure(id_key, self._identifier_rule)
+            await self.store.login_failures.record_failure(ip_key, self._ip_rule)
+            await self._audit(
+                "login_failed",
+                client,
+                user_id=user["_id"] if user else None,
+                method=NATIVE_METHOD,
+                reason="unknown_user" if user is None else "wrong_password",
+            )
+            raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+        if not user.get("is_active", True):
+            await self._audit(
+                "login_failed",
+                client,
+                user_id=user["_id"],
+                method=NATIVE_METHOD,
+                reason="user_inactive",
+            )
+            raise TracheaError(ErrorCode.USER_INACTIVE)
+        await self.store.login_failures.clear(id_key)
+        if new_hash:
+            await users.replace_password_hash(user["_id"], stored_hash, new_hash)
+        user = await self._join_app(user)
+        return await self._sign_in(user, NATIVE_METHOD, client)
+
+    async def _refuse_if_throttled(self, id_key: str, ip_key: str, client: ClientContext) -> None:
+        wait = max(
+            await self.store.login_failures.blocked_for(id_key),
+            await self.store.login_failures.blocked_for(ip_key),
+        )
+        if wait > 0:
+            await self._audit("login_throttled", client, method=NATIVE_METHOD)
+            raise TracheaError(ErrorCode.TOO_MANY_ATTEMPTS, retry_after=wait)
+
+    # -- Firebase accounts -------------------------------------------------------------------
+
+    async def login_with_firebase(self, *, firebase_token: str, client: ClientContext) -> SignIn:
+        app = await self.active_app(client)
+        if self.firebase is None:
+            # No Firebase configured: startup refuses apps that allow Firebase methods, so
+            # reaching here means the app allows none of them.
+            raise TracheaError(
+                ErrorCode.AUTH_METHOD_NOT_ALLOWED, "Firebase sign-in is not enabled for this app."
+            )
+        identity = await self.firebase.verify(firebase_token)
+        # The method comes from the verified token's sign_in_provider claim, never the request.
+        self.require_method(app, identity.provider)
+        user = await self._upsert_firebase_user(identity)
+        if not user.get("is_active", True):
+            await self._audit(
+                "login_failed",
+                client,
+                user_id=user["_id"],
+                method=identity.provider,
+                reason="user_inactive",
+            )
+            raise TracheaError(ErrorCode.USER_INACTIVE)
+        user = await self._join_app(user)
+        return await self._sign_in(user, identity.provider, client)
+
+    async def _upsert_firebase_user(self, identity: FirebaseIdentity) -> dict[str, Any]:
+        """Find or create the one user document of a Firebase identity.
+
+        Linking by email happens only when Firebase marks the email verified AND the existing
+        account's email is verified too (or the account has no password): otherwise an
+        attacker could claim an address they do not own, on either side. Without a link, the
+        new account is created without the email (it stays with its owner).
+        """
+        users = self.store.users
+        profile = _firebase_profile(identity)
+        for _attempt in range(3):
+            user = await users.find_by_firebase_uid(identity.uid)
+            if user is not None:
+                return await self._fill_profile(user, identity, profile)
+
+            if identity.email:
+                holder = await users.find_by_email(identity.email)
+                if holder is not None:
+                    if identity.email_verified and _may_link(holder):
+                        linked = await self._link_firebase(holder, identity, profile)
+                        if linked is not None:
+                            return linked
+                        continue  # holder changed under us: look again
+                    profile = {**profile, "email": None, "email_verified": None}
+            try:
+                return await users.insert(
+                    {**profile, "firebase_uid": identity.uid, "provider": identity.provider}
+                )
+            except DuplicateKeyError:
+                # A concurrent first login of the same uid (or the email got taken): retry,
+                # and the next pass finds the document the other request created.
+                continue
+        raise TracheaError(ErrorCode.SERVICE_UNAVAILABLE, retry_after=1)
+
+    async def _link_firebase(
+        self, holder: dict[str, Any], identity: FirebaseIdentity, profile: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Attach ``identity`` to ``holder`` with one conditional update (only if the holder
+        still has no Firebase uid and still holds that email)."""
+        fields = {k: v for k, v in profile.items() if v is not None and holder.get(k) is None}
+        fields.update(firebase_uid=identity.uid, email_verified=True)
+        return await self.store.users.link_firebase(holder["_id"], identity.email or "", fields)
+
+    async def _fill_profile(
+        self, user: dict[str, Any], identity: FirebaseIdentity, profile: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Fill fields the account lacks from the token; never erase or overwrite (Apple sends
+        the name only once, and the user may have edited theirs)."""
+        fill = {
+            key: value
+            for key, value in profile.items()
+            if value is not None
+            and key not in ("email", "email_verified")
+            and user.get(key) is None
+        }
+        if (
+            identity.email
+            and identity.email_verified
+            and not user.get("email_verified")
+            and user.get("email") in (None, identity.email)
+        ):
+            fill.update(email=identity.email, email_verified=True)
+        if not fill:
+            return user
+        try:
+            return await self.store.users.update_fields(user["_id"], fill) or user
+        except DuplicateKeyError:  # the email belongs to another account: keep the rest
+            fill.pop("email")
+            fill.pop("email_verified")
+            return await self.store.users.update_fields(user["_id"], fill) or user
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    async def _join_app(self, user: dict[str, Any]) -> dict[str, Any]:
+        if app_entry(user, self.app_id) is not None:
+            return user
+        joined = await self.store.users.join_app(user["_id"], self.app_id)
+        if joined is None:
+            raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+        return joined
+
+    async def _sign_in(self, user: dict[str, Any], provider: str, client: ClientContext) -> SignIn:
+        session_id = uuid.uuid4().hex
+        tokens = await self._issue(user, provider, session_id)
+        await self._audit("login", client, user_id=user["_id"], method=provider)
+        return SignIn(tokens=tokens, user=user, provider=provider)
+
+    async def _issue(
+        self, user: dict[str, Any], provider: str, session_id: str, parent_hash: str | None = None
+    ) -> IssuedTokens:
+        refresh_token = new_refresh_token()
+        await self.store.refresh_tokens.insert(
+            hash_refresh_token(refresh_token),
+            user_id=user["_id"],
+            app_id=self.app_id,
+            session_id=session_id,
+            provider=provider,
+            expires_at=utcnow() + self.refresh_lifetime,
+            parent_hash=parent_hash,
+        )
+        return IssuedTokens(
+            access_token=self._access_token(user, provider, session_id),
+            refresh_token=refresh_token,
+            expires_in=self.tokens.expires_in,
+        )
+
+    def _access_token(self, user: dict[str, Any], provider: str, session_id: str) -> str:
+        entry = app_entry(user, self.app_id) or {}
+        sub = user["username"] if provider == NATIVE_METHOD else user["firebase_uid"]
+        return self.tokens.issue(
+            sub=sub,
+            uid=str(user["_id"]),
+            role=entry.get("role", "member"),
+            plan=entry.get("plan", "free"),
+            provider=provider,
+            session_id=session_id,
+        )
+
+    async def refresh(self, *, refresh_token: str, client: ClientContext) -> IssuedTokens:
+        """Rotate a refresh token: exactly one of any concurrent uses succeeds; presenting a
+        rotated token again revokes every refresh token of that user for this app."""
+        await self.active_app(client)
+        tokens = self.store.refresh_tokens
+        old_hash = hash_refresh_token(refresh_token)
+        old = await tokens.get(old_hash)
+        if old is None or old["app_id"] != self.app_id:
+            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
+        if old["status"] == ROTATED:
+            await self._reuse_detected(old, client)
+
+        # The successor is written before the old token is rotated, so whoever later sees the
+        # old token "rotated" and revokes the family also revokes this successor.
+        user_id, session_id, provider = old["user_id"], old["session_id"], old["provider"]
+        new_token = new_refresh_token()
+        new_hash = hash_refresh_token(new_token)
+        await tokens.insert(
+            new_hash,
+            user_id=user_id,
+            app_id=self.app_id,
+            session_id=session_id,
+            provider=provider,
+            expires_at=utcnow() + self.refresh_lifetime,
+            parent_hash=old_hash,
+        )
+        if await tokens.rotate(old_hash, self.app_id, replaced_by=new_hash) is None:
+            await tokens.delete(new_hash)
+            current = await tokens.get(old_hash)
+            if current is not None and current["status"] == ROTATED:
+                await self._reuse_detected(current, client)
+            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
+
+        user = await self.store.users.get(user_id)
+        if user is None or not user.get("is_active", True) or not app_entry(user, self.app_id):
+            await tokens.revoke_all(user_id, self.app_id)
+            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
+        await self._audit("refresh", client, user_id=user_id)
+        return IssuedTokens(
+            access_token=self._access_token(user, provider, session_id),
+            refresh_token=new_token,
+            expires_in=self.tokens.expires_in,
+        )
+
+    async def _reuse_detected(self, token_doc: dict[str, Any], client: ClientContext) -> None:
+        revoked = await self.store.refresh_tokens.revoke_all(token_doc["user_id"], self.app_id)
+        logger.warning(
+            "refresh token reuse detected for user %s in app %s (%d revoked)",
+            token_doc["user_id"],
+            self.app_id,
+            revoked,
+        )
+        await self._audit(
+            "refresh_reuse_detected", client, user_id=token_doc["user_id"], revoked=revoked
+        )
+        raise TracheaError(ErrorCode.REFRESH_TOKEN_REUSE)
+
+    async def logout(self, user: CurrentUser, client: ClientContext) -> int:
+        user_id = self._user_oid(user)
+        revoked = await self.store.refresh_tokens.revoke_all(user_id, self.app_id)
+        await self._audit("logout", client, user_id=user_id, revoked=revoked)
+        return revoked
+
+    # -- profile -----------------------------------------------------------------------------
+
+    async def profile(self, user: CurrentUser) -> dict[str, Any]:
+        """The user's document; 401 when it no longer exists or is deactivated."""
+        doc = await self.store.users.get(self._user_oid(user))
+        if doc is None or not doc.get("is_active", True):
+            raise TracheaError(ErrorCode.INVALID_TOKEN, "This account no longer exists.")
+        return doc
+
+    async def update_profile(
+        self, user: CurrentUser, set_fields: dict[str, Any], unset_fields: list[str]
+    ) -> dict[str, Any]:
+        await self.profile(user)
+        doc = await self.store.users.update_fields(self._user_oid(user), set_fields, unset_fields)
+        if doc is None:
+            raise TracheaError(ErrorCode.INVALID_TOKEN, "This account no longer exists.")
+        return doc
+
+    async def deactivate(self, user: CurrentUser, client: ClientContext) -> None:
+        """Deactivate the account (every app: it is one account) and revoke all its sessions."""
+        user_id = self._user_oid(user)
+        await self.profile(user)
+        await self.store.users.set_active(user_id, False)
+        await self.store.refresh_tokens.revoke_all(user_id)
+        await self._audit("deactivate", client, user_id=user_id)
+
+    async def change_plan(
+        self,
+        user: CurrentUser,
+        *,
+        plan: str,
+        email: str | None,
+        proof: str | None,
+        client: ClientContext,
+    ) -> dict[str, Any]:
+        if plan not in PLANS:
+            raise TracheaError(ErrorCode.VALIDATION_ERROR, "Invalid request: plan: unknown plan")
+        doc = await self.profile(user)
+        paid = plan in PAID_PLANS
+        if self.plan_policy is None and paid:
+            raise TracheaError(ErrorCode.PLAN_CHANGE_NOT_ALLOWED)
+        extra: dict[str, Any] = {}
+        if email and email != doc.get("email"):
+            if doc.get("email"):
+                raise TracheaError(
+                    ErrorCode.VALIDATION_ERROR,
+                    "Invalid request: email: the account already has an email address",
+                )
+            holder = await self.store.users.find_by_email(email)
+            if holder is not None and holder["_id"] != doc["_id"]:
+                raise TracheaError(ErrorCode.EMAIL_TAKEN)
+            # An address typed in here is unproven: it never links a Firebase identity.
+            extra = {"email": email, "email_verified": False}
+        if paid and not (doc.get("email") or extra.get("email")):
+            raise TracheaError(ErrorCode.EMAIL_REQUIRED_FOR_PAID)
+        if self.plan_policy is not None and not await _call_policy(
+            self.plan_policy, user, plan, proof
+        ):
+            raise TracheaError(ErrorCode.PLAN_CHANGE_NOT_ALLOWED)
+        try:
+            updated = await self.store.users.set_app_fields(
+                doc["_id"], self.app_id, {"plan": plan}, extra
+            )
+        except DuplicateKeyError:
+            raise TracheaError(ErrorCode.EMAIL_TAKEN) from None
+        if updated is None:
+            raise TracheaError(ErrorCode.INVALID_TOKEN, "This account is not a member of this app.")
+        previous = (app_entry(doc, self.app_id) or {}).get("plan")
+        await self._audit("plan_changed", client, user_id=doc["_id"], old=previous, new=plan)
+        return updated
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _user_oid(user: CurrentUser) -> ObjectId:
+        oid = object_id(user.uid)
+        if oid is None:
+            raise TracheaError(ErrorCode.INVALID_TOKEN)
+        return oid
+
+    async def _audit(self, event: str, client: ClientContext, **fields: Any) -> None:
+        try:
+            await self.store.audit.record(
+                event, app_id=self.app_id, ip=client.ip, user_agent=client.user_agent, **fields
+            )
+        except Exception:  # noqa: BLE001 - an audit write failing must not fail the sign-in
+            logger.exception("could not write audit event %s", event)
+
+
+def _firebase_profile(identity: FirebaseIdentity) -> dict[str, Any]:
+    return {
+        "email": identity.email,
+        "email_verified": identity.email_verified if identity.email else None,
+        "name": identity.name,
+        "avatar": identity.picture,
+        "phone": identity.phone_number,
+    }
+
+
+def _may_link(holder: dict[str, Any]) -> bool:
+    """Whether a verified Firebase email may attach to the account that holds that email: only
+    if the account has no Firebase identity yet and its own email was proven (by Firebase)."""
+    return "firebase_uid" not in holder and bool(holder.get("email_verified"))
+
+
+async def _call_policy(policy: PlanPolicy, user: CurrentUser, plan: str, proof: str | None) -> bool:
+    result = policy(user, plan, proof)
+    if inspect.isawaitable(result):
+        result = await result
+    return bool(result)
+
+
+def origin_allowed(origin: str, app: AppRecord) -> bool:
+    """Whether a browser ``Origin`` may use this app's sign-in routes.
+
+    Apps without ``allowed_domains`` accept any origin (mobile and server clients send none).
+    Entries are host names; ``*.example.com`` matches sub-domains of example.com.
+    """
+    if not app.allowed_domains:
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(origin).hostname or "").lower()
+    except ValueError:
+        return False
+    if not host:
+        return False
+    for entry in app.allowed_domains:
+        entry = entry.lower()
+        if entry.startswith("*."):
+            if host.endswith(entry[1:]):
+                return True
+        elif host == entry:
+            return True
+    return False

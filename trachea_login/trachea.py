@@ -1,0 +1,183 @@
+"""``TracheaLogin``: one app's authentication, ready to mount on a FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from . import deps
+from ._mongo import close_client, open_database
+from .admin import verify_app_secret
+from .config import TracheaSettings, load_settings
+from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
+from .firebase import FirebaseVerifier
+from .passwords import PasswordHasher
+from .routes import build_router
+from .service import NATIVE_METHOD, AuthService, PlanPolicy
+from .store import Store
+from .tokens import AccessTokens, CurrentUser
+
+logger = logging.getLogger("trachea_login")
+
+
+class TracheaLogin:
+    """Authentication for one product app.
+
+    Settings come from ``TRACHEA_*`` environment variables and ``.env``; keyword arguments
+    (lower-case setting names) win. ``mongo_client`` reuses an existing async client (PyMongo's
+    ``AsyncMongoClient``, Motor, or mongomock-motor). ``plan_policy(user, new_plan, proof)``,
+    sync or async, decides whether a user may change their own plan (``None`` refuses paid
+    changes).
+
+    Construction validates everything that needs no I/O and raises ``TracheaConfigError``;
+    :meth:`startup` (run by :attr:`lifespan`) checks the database and the app registration.
+    """
+
+    def __init__(
+        self,
+        *,
+        mongo_client: Any = None,
+        plan_policy: PlanPolicy | None = None,
+        **settings: Any,
+    ) -> None:
+        self.settings: TracheaSettings = load_settings(**settings)
+        if mongo_client is None and not self.settings.mongo_uri:
+            raise TracheaConfigError(
+                "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
+                "(use mongomock:// for the embedded in-memory database)"
+            )
+        self._owns_client = mongo_client is None
+        if mongo_client is None:
+            mongo_client, database = open_database(
+                self.settings.mongo_uri or "", self.settings.db_name
+            )
+        else:
+            database = mongo_client[self.settings.db_name]
+        self.mongo_client = mongo_client
+        self.store = Store(database, audit_retention_days=self.settings.audit_retention_days)
+        self.tokens = AccessTokens(self.settings)
+        self.hasher = PasswordHasher(self.settings.password_hash_rounds)
+        self.firebase = FirebaseVerifier.from_settings(
+            self.settings,
+            instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
+        )
+        self.service = AuthService(
+            self.settings, self.store, self.tokens, self.hasher, self.firebase, plan_policy
+        )
+        self.dependencies = deps.BoundDependencies(self.tokens)
+        self.router: APIRouter = build_router(
+            self.service,
+            self.dependencies,
+            trusted_proxies=self.settings.trusted_proxies,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        self.started = False
+
+    @property
+    def app_id(self) -> str:
+        return self.settings.app_id
+
+    # -- the product app's dependencies, bound to this instance ------------------------------
+
+    @property
+    def current_user(self) -> deps.UserDependency:
+        """Dependency: the signed-in user of this app; 401 otherwise."""
+        return self.dependencies.current_user
+
+    @property
+    def optional_user(self) -> Any:
+        """Dependency: the signed-in user of this app, or ``None``."""
+        return self.dependencies.optional_user
+
+    def require(self, role: str | None = None, plan: str | None = None) -> deps.UserDependency:
+        """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise."""
+        return self.dependencies.require(role=role, plan=plan)
+
+    async def verify_access_token(self, token: str) -> CurrentUser:
+        """Verify an access token outside a request (e.g. a WebSocket handshake)."""
+        return self.tokens.verify(token)
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Create indexes and check this app's registration; raise ``TracheaConfigError``."""
+        if self.settings.uses_embedded_database and self._owns_client:
+            logger.warning(
+                "trachea-login is using the embedded in-memory database (mongomock://): "
+                "all users, apps and sessions are lost when the process exits"
+            )
+        await self.store.ensure_indexes()
+        app_id = self.app_id
+        app = await self.store.apps.get(app_id)
+        if app is None:
+            raise TracheaConfigError(
+                f"App '{app_id}' is not registered in database '{self.settings.db_name}'. "
+                f"Register it with: trachea-login apps register {app_id} --name NAME "
+                "--methods username,google"
+            )
+        if not app.is_active:
+            raise TracheaConfigError(
+                f"App '{app_id}' is disabled. Enable it with: trachea-login apps enable {app_id}"
+            )
+        if not await verify_app_secret(app, self.settings.app_secret.get_secret_value()):
+            raise TracheaConfigError(
+                f"TRACHEA_APP_SECRET does not match the secret registered for app '{app_id}'. "
+                f"Use the secret printed at registration, or issue a new one with: "
+                f"trachea-login apps rotate-secret {app_id}"
+            )
+        firebase_methods = [m for m in app.allowed_auth_methods if m != NATIVE_METHOD]
+        if firebase_methods and self.firebase is None:
+            raise TracheaConfigError(
+                f"App '{app_id}' allows Firebase sign-in ({', '.join(firebase_methods)}) but "
+                "Firebase is not configured: set TRACHEA_FIREBASE_CREDENTIALS (or "
+                "TRACHEA_FIREBASE_PROJECT_ID with FIREBASE_AUTH_EMULATOR_HOST), or allow only "
+                f"native sign-in with: trachea-login apps set-methods {app_id} username"
+            )
+        await self.hasher.prepare()
+        self.started = True
+        deps.mark_started(self)
+
+    async def shutdown(self) -> None:
+        deps.mark_stopped(self)
+        self.started = False
+        if self.firebase is not None:
+            self.firebase.close()
+        if self._owns_client:
+            await close_client(self.mongo_client)
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        """``FastAPI(lifespan=trachea.lifespan)``: startup before serving, shutdown after."""
+        deps.attach_to_app(app, self)
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    def install(self, app: FastAPI, prefix: str = "/auth") -> None:
+        """One call: mount the router, render our errors in your routes too, and run our
+        startup/shutdown inside the app's lifespan. Optional: ``include_router`` suffices."""
+        app.include_router(self.router, prefix=prefix)
+        app.add_exception_handler(TracheaError, trachea_exception_handler)
+        deps.attach_to_app(app, self)
+        inner = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(application: Any) -> AsyncIterator[Any]:
+            await self.startup()
+            try:
+                async with inner(application) as state:
+                    yield state
+            finally:
+                await self.shutdown()
+
+        app.router.lifespan_context = lifespan
+
+
+__all__ = ["TracheaLogin"]
