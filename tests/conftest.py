@@ -211,3 +211,15 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     if status in (429, 503):
         assert int(response.headers["retry-after"]) >= 1
     return body
+
+
+def assert_product_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """An error from our dependencies in a product route of an app without our exception
+    handler: FastAPI's ``{"detail": <§5 body>}``, with our status and headers."""
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert set(detail) == {"error", "message", "status_code"}
+    assert (detail["error"], detail["status_code"]) == (code, status)
+    if status == 401:
+        assert response.headers.get("www-authenticate") == "Bearer"
+    return detail

@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from .errors import TracheaConfigError
 
@@ -49,7 +49,8 @@ class TracheaSettings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=100, ge=1)
     login_failure_window_minutes: int = Field(default=15, ge=1)
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # NoDecode: a comma-separated list in the environment, not only JSON.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     audit_retention_days: int = Field(default=90, ge=1)
@@ -123,6 +124,12 @@ def load_settings(**overrides: Any) -> TracheaSettings:
         return TracheaSettings(**given)
     except ValidationError as exc:
         raise TracheaConfigError(_describe(exc)) from None
+    except SettingsError as exc:
+        # e.g. an environment value that does not parse; the message names the field only.
+        field = str(exc).split('"')[1] if '"' in str(exc) else "settings"
+        raise TracheaConfigError(
+            f"Invalid trachea-login configuration: {ENV_PREFIX}{field.upper()} cannot be parsed"
+        ) from None
 
 
 def _describe(exc: ValidationError) -> str:
