@@ -9,6 +9,7 @@ app.include_router(trachea.router, prefix="/auth")
 
 from .admin import register_app
 from .config import TracheaSettings
+from .cors import TracheaCORSMiddleware
 from .deps import get_current_user, get_current_user_optional, require_role
 from .errors import ErrorCode, TracheaConfigError, TracheaError, trachea_exception_handler
 from .tokens import CurrentUser
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CurrentUser",
     "ErrorCode",
+    "TracheaCORSMiddleware",
     "TracheaConfigError",
     "TracheaError",
     "TracheaLogin",

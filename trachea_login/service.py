@@ -86,6 +86,8 @@ class AuthService:
         self._identifier_rule = ThrottleRule("id", settings.login_max_failures, window)
         self._ip_rule = ThrottleRule("ip", settings.login_max_failures_per_ip, window)
         self.refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
+        #: The app document as last read (for the CORS helper); refreshed by every sign-in.
+        self.app_record: AppRecord | None = None
 
     # -- the app -----------------------------------------------------------------------------
 
@@ -100,6 +102,7 @@ class AuthService:
     async def active_app(self, client: ClientContext | None = None) -> AppRecord:
         """This app's record; 403 when it is disabled or the browser origin is not allowed."""
         app = await self.store.apps.get(self.app_id)
+        self.app_record = app
         if app is None:
             # Registered at startup, removed since: the operator must fix it.
             raise TracheaError(ErrorCode.APP_NOT_FOUND)

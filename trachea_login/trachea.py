@@ -114,6 +114,7 @@ class TracheaLogin:
         await self.store.ensure_indexes()
         app_id = self.app_id
         app = await self.store.apps.get(app_id)
+        self.service.app_record = app
         if app is None:
             raise TracheaConfigError(
                 f"App '{app_id}' is not registered in database '{self.settings.db_name}'. "
@@ -154,8 +155,8 @@ class TracheaLogin:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         """``FastAPI(lifespan=trachea.lifespan)``: startup before serving, shutdown after."""
         deps.attach_to_app(app, self)
-        await self.startup()
         try:
+            await self.startup()
             yield
         finally:
             await self.shutdown()
@@ -170,8 +171,8 @@ class TracheaLogin:
 
         @asynccontextmanager
         async def lifespan(application: Any) -> AsyncIterator[Any]:
-            await self.startup()
             try:
+                await self.startup()
                 async with inner(application) as state:
                     yield state
             finally:

@@ -1,0 +1,74 @@
+"""Audit trail: security events are recorded with app, user, IP, user agent and UTC time,
+and never a password, token or secret."""
+
+from __future__ import annotations
+
+from ..conftest import PASSWORD, bearer, secret_for
+
+
+async def events(served):
+    return [e async for e in served.trachea.store.audit.collection.find({}).sort("at", 1)]
+
+
+async def test_security_events_are_recorded_without_secrets(serve):
+    served = await serve(login_max_failures=2, plan_policy=lambda u, p, proof: True)
+    tokens = await served.register_user("alice", PASSWORD)
+    await served.login("alice", "wrong password one")
+    await served.login("ghost", "wrong password two")
+    await served.login("alice", "wrong password three")
+    await served.login("alice", "wrong password four")  # throttled now
+    refreshed = (
+        await served.client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).json()
+    await served.client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    auth = bearer(refreshed["access_token"])
+    await served.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "pro", "email": "a@example.com", "proof": "receipt-secret"},
+        headers=auth,
+    )
+    await served.client.post("/auth/logout", headers=auth)
+    await served.client.delete("/auth/users/me", headers=auth)
+
+    recorded = await events(served)
+    kinds = [e["event"] for e in recorded]
+    for kind in (
+        "register",
+        "login",
+        "login_failed",
+        "login_throttled",
+        "refresh",
+        "refresh_reuse_detected",
+        "plan_changed",
+        "logout",
+        "deactivate",
+    ):
+        assert kind in kinds, kind
+    failed = [e for e in recorded if e["event"] == "login_failed"]
+    assert {e["reason"] for e in failed} == {"wrong_password", "unknown_user"}
+    for event in recorded:
+        assert event["app_id"] == "app1"
+        assert event["ip"] == "203.0.113.7"
+        assert event["user_agent"].startswith("python-httpx")
+        assert event["at"] is not None
+    user_events = [e for e in recorded if e["event"] in ("register", "logout", "plan_changed")]
+    assert all("user_id" in e for e in user_events)
+    text = repr(recorded)
+    for secret in (
+        PASSWORD,
+        "wrong password",
+        tokens["refresh_token"],
+        tokens["access_token"],
+        refreshed["refresh_token"],
+        refreshed["access_token"],
+        secret_for("app1"),
+        "receipt-secret",
+        "$bcrypt",
+    ):
+        assert secret not in text, secret
+
+
+async def test_audit_events_expire_after_the_retention(serve):
+    served = await serve(audit_retention_days=30)
+    info = await served.trachea.store.audit.collection.index_information()
+    assert info["at_ttl"]["expireAfterSeconds"] == 30 * 86400

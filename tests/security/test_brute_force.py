@@ -1,0 +1,138 @@
+"""Brute force: failed logins are counted per (app, identifier) and per (app, IP) in MongoDB;
+past the threshold 429 with Retry-After, growing delays, never a permanent lockout
+(ASVS V6.3, NIST SP 800-63B §5.2.2)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from trachea_login.store._time import utcnow
+
+from ..conftest import PASSWORD, assert_error
+
+
+async def fail(served, username="alice", ip=None, headers=None):
+    return await served.client.post(
+        "/auth/login",
+        json={"username": username, "password": "wrong password!"},
+        headers=headers or {},
+    )
+
+
+async def expire_blocks(served):
+    """Let the current block pass, as time would (the counters stay)."""
+    await served.trachea.store.login_failures.collection.update_many(
+        {}, {"$set": {"blocked_until": utcnow() - timedelta(seconds=1)}}
+    )
+
+
+async def test_throttled_after_the_threshold_even_with_the_right_password(serve):
+    served = await serve(login_max_failures=3)
+    await served.register_user("alice")
+    for _ in range(3):
+        assert_error(await fail(served), 401, "INVALID_CREDENTIALS")
+    throttled = await served.login("alice", PASSWORD)
+    body = assert_error(throttled, 429, "TOO_MANY_ATTEMPTS")
+    assert "access_token" not in throttled.text and body["error"] == "TOO_MANY_ATTEMPTS"
+
+
+async def test_unknown_identifiers_are_throttled_the_same_way(serve):
+    served = await serve(login_max_failures=3)
+    await served.register_user("alice")
+    for name in ("alice", "nobody"):
+        for _ in range(3):
+            await fail(served, name)
+    known = await fail(served, "alice")
+    unknown = await fail(served, "nobody")
+    assert_error(known, 429, "TOO_MANY_ATTEMPTS")
+    assert_error(unknown, 429, "TOO_MANY_ATTEMPTS")
+    assert known.json() == unknown.json()
+    assert known.headers["retry-after"] == unknown.headers["retry-after"]
+
+
+async def test_the_delay_grows_with_further_failures_and_never_locks_forever(serve):
+    served = await serve(login_max_failures=2, login_failure_window_minutes=15)
+    await served.register_user("alice")
+    await fail(served)
+    await fail(served)
+    delays = []
+    for _ in range(4):
+        response = await fail(served)
+        assert_error(response, 429, "TOO_MANY_ATTEMPTS")
+        delays.append(int(response.headers["retry-after"]))
+        await expire_blocks(served)
+        await fail(served)  # one more failure once the block has passed
+    assert delays == sorted(delays) and delays[-1] > delays[0], delays
+    assert max(delays) <= 15 * 60
+    # When the block has passed, the right password works again (no permanent lockout)...
+    await expire_blocks(served)
+    assert (await served.login("alice", PASSWORD)).status_code == 200
+    # ...and success resets the identifier's counter.
+    assert (await fail(served)).status_code == 401
+
+
+async def test_a_window_that_ended_starts_afresh(serve):
+    served = await serve(login_max_failures=2)
+    await served.register_user("alice")
+    await fail(served)
+    await fail(served)
+    collection = served.trachea.store.login_failures.collection
+    past = utcnow() - timedelta(seconds=1)
+    await collection.update_many({}, {"$set": {"window_ends": past, "blocked_until": past}})
+    assert_error(await fail(served), 401, "INVALID_CREDENTIALS")
+    doc = await collection.find_one({"_id": {"$regex": "^id:"}})
+    assert doc["failures"] == 1
+
+
+async def test_counters_live_in_mongodb_and_are_shared_by_every_worker(serve, make_trachea):
+    served = await serve(login_max_failures=3)
+    await served.register_user("alice")
+    other_worker = await serve(login_max_failures=3, register_first=False)
+    for worker in (served, other_worker, served):
+        await fail(worker)
+    assert_error(await other_worker.login("alice", PASSWORD), 429, "TOO_MANY_ATTEMPTS")
+    info = await served.trachea.store.login_failures.collection.index_information()
+    assert info["expires_at_ttl"]["expireAfterSeconds"] == 0
+    # Identifiers are not kept in clear.
+    docs = [d async for d in served.trachea.store.login_failures.collection.find({})]
+    assert docs and all("alice" not in str(doc) for doc in docs)
+
+
+async def test_one_ip_spraying_many_usernames_is_throttled(serve):
+    served = await serve(login_max_failures=100, login_max_failures_per_ip=5)
+    await served.register_user("alice")
+    for i in range(5):
+        assert_error(await fail(served, f"user{i}"), 401, "INVALID_CREDENTIALS")
+    assert_error(await served.login("alice", PASSWORD), 429, "TOO_MANY_ATTEMPTS")
+
+
+async def test_x_forwarded_for_from_an_untrusted_client_cannot_reset_its_counter(serve):
+    served = await serve(login_max_failures=100, login_max_failures_per_ip=3)
+    await served.register_user("alice")
+    for i in range(3):
+        await fail(served, f"user{i}", headers={"X-Forwarded-For": f"198.51.100.{i}"})
+    response = await fail(served, "user9", headers={"X-Forwarded-For": "198.51.100.99"})
+    assert_error(response, 429, "TOO_MANY_ATTEMPTS")
+
+
+async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(serve):
+    served = await serve(
+        login_max_failures=100,
+        login_max_failures_per_ip=3,
+        trusted_proxies=["203.0.113.0/24"],  # the test client's address is 203.0.113.7
+    )
+    await served.register_user("alice")
+    for i in range(3):
+        await fail(served, f"user{i}", headers={"X-Forwarded-For": "198.51.100.1"})
+    blocked = await fail(served, "user9", headers={"X-Forwarded-For": "198.51.100.1"})
+    assert_error(blocked, 429, "TOO_MANY_ATTEMPTS")
+    # Another client behind the same proxy is not blocked.
+    other = await served.client.post(
+        "/auth/login",
+        json={"username": "alice", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.2"},
+    )
+    assert other.status_code == 200
+    # A client-supplied first hop before the real one is ignored (right-most untrusted wins).
+    spoofed = await fail(served, "user9", headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.1"})
+    assert_error(spoofed, 429, "TOO_MANY_ATTEMPTS")
