@@ -49,6 +49,7 @@ async def insert_token(database, user_id, app_id, token_hash):
         user_id=user_id,
         app_id=app_id,
         session_id="sid",
+        provider="username",
         expires_at=datetime.now(timezone.utc) + timedelta(days=1),
     )
 

@@ -563,7 +563,12 @@ def test_deactivate_revokes_refresh_tokens_then_reactivate(invoke, database, ali
     ]:
         run(
             tokens.insert(
-                token_hash, user_id=user["_id"], app_id=app_id, session_id="s", expires_at=expires
+                token_hash,
+                user_id=user["_id"],
+                app_id=app_id,
+                session_id="s",
+                provider="username",
+                expires_at=expires,
             )
         )
 

@@ -121,3 +121,18 @@ async def test_plan_change_touches_only_this_apps_entry(serve):
     )
     doc = await app1.trachea.store.users.find_by_username("alice")
     assert {e["app_id"]: e["plan"] for e in doc["apps"]} == {"app1": "pro", "app2": "free"}
+
+
+async def test_plan_change_in_the_users_second_app_changes_that_entry_only(serve):
+    app1 = await serve("app1", plan_policy=allow_all)
+    app2 = await serve("app2", plan_policy=allow_all)
+    await app1.register_user()  # apps[0] is app1
+    tokens = (await app2.login()).json()  # apps[1] is app2
+    response = await app2.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "enterprise", "email": "a@example.com"},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert response.status_code == 200 and response.json()["plan"] == "enterprise"
+    doc = await app1.trachea.store.users.find_by_username("alice")
+    assert {e["app_id"]: e["plan"] for e in doc["apps"]} == {"app1": "free", "app2": "enterprise"}

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from .levels import PLANS, ROLES
 from .passwords import PasswordHasher
 from .store import AppRecord, Store
-from .store._time import aware, utcnow
+from .store._time import aware
 from .store.users import object_id
 
 #: The sign-in methods the service knows (contract §4). Other lower-case Firebase provider
@@ -285,21 +285,26 @@ async def set_user_plan(database: Any, query: str, app_id: str, plan: str) -> di
 async def _set_app_fields(
     database: Any, user: dict[str, Any], app_id: str, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    users = Store(database).users
-    # One update_one with the positional operator, not UserStore.set_app_fields: mongomock's
-    # find_one_and_update re-runs the update filtered by _id alone, so on the embedded
-    # database its ``apps.$`` would change the user's *first* entry. update_one keeps the
-    # ``apps.app_id`` filter on MongoDB and mongomock alike.
-    update = {f"apps.$.{name}": value for name, value in fields.items()}
-    result = await users.collection.update_one(
-        {"_id": user["_id"], "apps.app_id": app_id},
-        {"$set": {**update, "updated_at": utcnow()}},
-    )
-    if result.matched_count == 0:
+    store = Store(database)
+    previous = {
+        k: v
+        for e in user.get("apps", ())
+        if e.get("app_id") == app_id
+        for k, v in e.items()
+        if k in fields
+    }
+    updated = await store.users.set_app_fields(_as_object_id(user["_id"]), app_id, fields)
+    if updated is None:
         raise NotAMember(str(user["_id"]), app_id)
-    updated = await users.get(user["_id"])
-    if updated is None:  # removed meanwhile
-        raise UserNotFound(str(user["_id"]))
+    for name, value in fields.items():
+        await store.audit.record(
+            f"{name}_changed",
+            app_id=app_id,
+            user_id=updated["_id"],
+            old=previous.get(name),
+            new=value,
+            actor="cli",
+        )
     return updated
 
 

@@ -45,6 +45,8 @@ class TracheaSettings(BaseSettings):
 
     password_min_length: int = Field(default=8, ge=1, le=128)
     password_hash_rounds: int = Field(default=12, ge=4, le=20)
+    #: Hashes running at once per instance (default: cores - 1, at least 1); more queue.
+    password_hash_threads: int | None = Field(default=None, ge=1, le=64)
 
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=100, ge=1)

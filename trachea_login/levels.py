@@ -12,6 +12,9 @@ ROLES: tuple[str, ...] = ("guest", "member", "admin")
 #: Plans, from least to most.
 PLANS: tuple[str, ...] = ("free", "pro", "enterprise")
 
+#: Plans that need an email on the account (contract §4).
+PAID_PLANS: tuple[str, ...] = ("pro", "enterprise")
+
 
 def _at_least(levels: tuple[str, ...], kind: str, actual: object, required: str) -> bool:
     if required not in levels:

@@ -10,9 +10,13 @@ call takes hundreds of milliseconds and must never block the event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
+from typing import TypeVar
 
 from passlib.context import CryptContext
 
@@ -20,17 +24,43 @@ from passlib.context import CryptContext
 #: not minutes of hashing.
 PASSWORD_MAX_LENGTH = 1024
 
+T = TypeVar("T")
+
+
+def default_hash_threads() -> int:
+    """Leave one core to the event loop: bcrypt saturates a core per running hash."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
 
 class PasswordHasher:
     """Hashes and verifies passwords off the event loop, with a constant-cost miss path."""
 
-    def __init__(self, rounds: int = 12) -> None:
+    def __init__(self, rounds: int = 12, *, max_threads: int | None = None) -> None:
+        """``max_threads`` bounds how many hashes run at once in this hasher's own thread pool
+        (extra requests queue); ``None`` uses the event loop's default executor."""
         self._context = CryptContext(
             schemes=["bcrypt_sha256", "bcrypt"],
             deprecated=["bcrypt"],
             bcrypt_sha256__rounds=rounds,
         )
         self._dummy_hash: str | None = None
+        self._max_threads = max_threads
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def _run(self, function: Callable[..., T], *args: str) -> T:
+        if self._max_threads is None:
+            return await asyncio.to_thread(function, *args)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._max_threads, thread_name_prefix="trachea-hash"
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def close(self) -> None:
+        """Stop this hasher's threads (if it has its own pool)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     async def prepare(self) -> None:
         """Compute the dummy hash used when the user is unknown (once, at startup)."""
@@ -38,7 +68,7 @@ class PasswordHasher:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(24))
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._context.hash, password)
+        return await self._run(self._context.hash, password)
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
         """Check ``password`` against ``stored_hash``.
@@ -50,9 +80,9 @@ class PasswordHasher:
         """
         if stored_hash is None:
             await self.prepare()
-            await asyncio.to_thread(self._safe_verify, password, self._dummy_hash or "")
+            await self._run(self._safe_verify, password, self._dummy_hash or "")
             return False, None
-        return await asyncio.to_thread(self._safe_verify_and_update, password, stored_hash)
+        return await self._run(self._safe_verify_and_update, password, stored_hash)
 
     def _safe_verify(self, password: str, stored_hash: str) -> bool:
         try:

@@ -16,7 +16,7 @@ from .admin import verify_app_secret
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
-from .passwords import PasswordHasher
+from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router
 from .service import NATIVE_METHOD, AuthService, PlanPolicy
 from .store import Store
@@ -61,7 +61,10 @@ class TracheaLogin:
         self.mongo_client = mongo_client
         self.store = Store(database, audit_retention_days=self.settings.audit_retention_days)
         self.tokens = AccessTokens(self.settings)
-        self.hasher = PasswordHasher(self.settings.password_hash_rounds)
+        self.hasher = PasswordHasher(
+            self.settings.password_hash_rounds,
+            max_threads=self.settings.password_hash_threads or default_hash_threads(),
+        )
         self.firebase = FirebaseVerifier.from_settings(
             self.settings,
             instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
@@ -106,11 +109,6 @@ class TracheaLogin:
 
     async def startup(self) -> None:
         """Create indexes and check this app's registration; raise ``TracheaConfigError``."""
-        if self.settings.uses_embedded_database and self._owns_client:
-            logger.warning(
-                "trachea-login is using the embedded in-memory database (mongomock://): "
-                "all users, apps and sessions are lost when the process exits"
-            )
         await self.store.ensure_indexes()
         app_id = self.app_id
         app = await self.store.apps.get(app_id)
@@ -146,6 +144,7 @@ class TracheaLogin:
     async def shutdown(self) -> None:
         deps.mark_stopped(self)
         self.started = False
+        self.hasher.close()
         if self.firebase is not None:
             self.firebase.close()
         if self._owns_client:

@@ -139,16 +139,24 @@ class UserStore:
         app_fields: dict[str, Any],
         extra_set: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
-        """Set fields of the user's entry for ``app_id`` (positional operator); ``None`` if the
-        user has no entry for that app. May raise ``DuplicateKeyError`` via ``extra_set``."""
+        """Set fields of the user's entry for ``app_id`` (positional ``apps.$``) in one atomic
+        update; return the user, or ``None`` if the user has no entry for that app. May raise
+        ``DuplicateKeyError`` via ``extra_set`` (an email taken by another account).
+
+        ``update_one`` then a read, not ``find_one_and_update``: mongomock's
+        ``find_one_and_update`` re-runs the update filtered by ``_id`` alone, so ``apps.$``
+        would hit the *first* entry on the embedded database. ``update_one`` keeps the
+        ``apps.app_id`` filter on MongoDB and mongomock alike.
+        """
         update = {f"apps.$.{name}": value for name, value in app_fields.items()}
         update.update(extra_set or {})
         update["updated_at"] = utcnow()
-        return await self.collection.find_one_and_update(
-            {"_id": user_id, "apps.app_id": app_id},
-            {"$set": update},
-            return_document=ReturnDocument.AFTER,
+        result = await self.collection.update_one(
+            {"_id": user_id, "apps.app_id": app_id}, {"$set": update}
         )
+        if result.matched_count == 0:
+            return None
+        return await self.get(user_id)
 
     async def link_firebase(
         self, user_id: ObjectId, email: str, fields: dict[str, Any]
