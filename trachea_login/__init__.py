@@ -7,6 +7,7 @@ app = FastAPI(lifespan=trachea.lifespan)
 app.include_router(trachea.router, prefix="/auth")
 """
 
+from ._version import __version__
 from .admin import register_app
 from .config import TracheaSettings
 from .cors import TracheaCORSMiddleware
@@ -15,9 +16,8 @@ from .errors import ErrorCode, TracheaConfigError, TracheaError, trachea_excepti
 from .tokens import CurrentUser
 from .trachea import TracheaLogin
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "CurrentUser",
     "ErrorCode",
     "TracheaCORSMiddleware",

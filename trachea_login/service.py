@@ -7,6 +7,7 @@ Errors are ``TracheaError`` with a stable code; routes turn them into responses.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import uuid
@@ -16,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .config import TracheaSettings
 from .errors import ErrorCode, TracheaError
@@ -483,6 +484,34 @@ class AuthService:
         previous = (app_entry(doc, self.app_id) or {}).get("plan")
         await self._audit("plan_changed", client, user_id=doc["_id"], old=previous, new=plan)
         return updated
+
+    # -- health ------------------------------------------------------------------------------
+
+    async def health(self, timeout: float = 2.0) -> dict[str, Any]:
+        """Database reachable and this app registered and active: the details; otherwise a
+        ``SERVICE_UNAVAILABLE`` error saying which. Bounded by ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self.store.database.command("ping"), timeout)
+            app = await asyncio.wait_for(self.store.apps.get(self.app_id), timeout)
+        except (asyncio.TimeoutError, PyMongoError):
+            raise TracheaError(
+                ErrorCode.SERVICE_UNAVAILABLE, "The database is unreachable."
+            ) from None
+        self.app_record = app
+        if app is None:
+            raise TracheaError(
+                ErrorCode.SERVICE_UNAVAILABLE, f"App '{self.app_id}' is not registered."
+            )
+        if not app.is_active:
+            raise TracheaError(ErrorCode.SERVICE_UNAVAILABLE, f"App '{self.app_id}' is disabled.")
+        return {
+            "status": "ok",
+            "app_id": self.app_id,
+            "database": "ok",
+            "app_active": True,
+            "auth_methods": list(app.allowed_auth_methods),
+            "firebase": "configured" if self.firebase is not None else "not configured",
+        }
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from ..service import AuthService
 from ._client import parse_networks
 from ._route_class import make_route_class
 from .auth import build_auth_routes
+from .health import build_health_routes
 from .users import build_user_routes
 
 
@@ -24,4 +25,5 @@ def build_router(
     proxies = parse_networks(trusted_proxies)
     build_auth_routes(router, service, dependencies, proxies)
     build_user_routes(router, service, dependencies, proxies)
+    build_health_routes(router, service)
     return router
