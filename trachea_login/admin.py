@@ -136,8 +136,7 @@ async def verify_app_secret(record: AppRecord, secret: str) -> bool:
     """Whether ``secret`` is the app's secret (any hash cost verifies)."""
     if not isinstance(secret, str) or not secret:
         return False
-    matches, _ = await PasswordHasher().verify(secret, record.secret_hash)
-    return matches
+    return await PasswordHasher().check(secret, record.secret_hash)
 
 
 async def get_app(database: Any, app_id: str) -> AppRecord:

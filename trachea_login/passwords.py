@@ -84,6 +84,10 @@ class PasswordHasher:
             return False, None
         return await self._run(self._safe_verify_and_update, password, stored_hash)
 
+    async def check(self, password: str, stored_hash: str) -> bool:
+        """Only whether ``password`` matches (no upgrade hash is computed): for app secrets."""
+        return await self._run(self._safe_verify, password, stored_hash)
+
     def _safe_verify(self, password: str, stored_hash: str) -> bool:
         try:
             return bool(self._context.verify(password, stored_hash))
