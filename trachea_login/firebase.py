@@ -211,6 +211,11 @@ class FirebaseVerifier:
         return self._project_id
 
     @property
+    def check_revoked(self) -> bool:
+        """Whether :meth:`verify` also refuses revoked tokens and disabled or deleted users."""
+        return self._check_revoked
+
+    @property
     def app_name(self) -> str | None:
         """The name of our ``firebase_admin`` app (None once closed)."""
         return self._app.name if self._app is not None else None
