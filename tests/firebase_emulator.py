@@ -284,6 +284,8 @@ def run_emulator(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[EmulatorCli
     try:
         if process is not None:
             _wait_until_ready(process, timeout, Path(log_file.name) if log_file else None)
+        else:
+            _check_project(client)
         client.clear_accounts()
         os.environ[EMULATOR_HOST_ENV] = EMULATOR_HOST
         yield client
@@ -317,6 +319,17 @@ def _wait_until_ready(
         f"The Firebase Auth emulator did not answer on {EMULATOR_HOST} within {timeout:.0f} s:\n"
         + _tail(log_path)
     )
+
+
+def _check_project(client: EmulatorClient) -> None:
+    """Refuse to reuse an emulator that issues tokens for another project."""
+    _, token = client.sign_in_anonymously()
+    audience = decode_unverified(token)[1].get("aud")
+    if audience != PROJECT_ID:
+        raise EmulatorError(
+            f"The Auth emulator already running on {EMULATOR_HOST} is for project {audience!r}, "
+            f"not {PROJECT_ID!r}; stop it and run the tests again"
+        )
 
 
 def _tail(log_path: Path | None, limit: int = 4000) -> str:
