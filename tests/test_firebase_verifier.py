@@ -11,11 +11,14 @@ import asyncio
 import base64
 import json
 import logging
+import os
 import socket
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +213,18 @@ async def test_anonymous_keeps_its_raw_provider_name(
     assert identity.sign_in_provider == "anonymous"
     assert identity.email is None
     assert identity.email_verified is False
+
+
+async def test_email_is_lower_cased(emulator: EmulatorClient, verifier: FirebaseVerifier) -> None:
+    # The emulator lower-cases emails itself; a token carrying capitals must be normalised too.
+    uid, token = emulator.sign_up(new_email("case"), PASSWORD)
+    _, claims = decode_unverified(token)
+    claims["email"] = "Mixed.Case@Example.COM"
+
+    identity = await verifier.verify(unsigned_token(claims))
+
+    assert identity.uid == uid
+    assert identity.email == "mixed.case@example.com"
 
 
 # -- tokens that are refused ---------------------------------------------------------------
@@ -456,6 +471,47 @@ async def test_revocation_lookup_timeout_is_503_and_does_not_block_the_loop(
     assert ticks >= elapsed / 0.02 / 4  # ... in a worker thread, while the loop ran on
 
 
+class _RefusingAuthBackend(BaseHTTPRequestHandler):
+    """Answers every call as Google does when the service account lacks permission."""
+
+    def do_POST(self) -> None:
+        body = json.dumps({"error": {"code": 403, "message": "INSUFFICIENT_PERMISSION"}})
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+async def test_unexpected_firebase_error_is_503_logged_without_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+    firebase_emulator: EmulatorClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, token = firebase_emulator.sign_up(new_email("denied"), PASSWORD)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingAuthBackend)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(EMULATOR_HOST_ENV, f"127.0.0.1:{server.server_address[1]}")
+    made = make_verifier(http_timeout=2.0)
+    caplog.set_level(logging.DEBUG, logger="trachea_login")
+    try:
+        await assert_unavailable(made, token)
+    finally:
+        made.close()
+        server.shutdown()
+        server.server_close()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and "InsufficientPermissionError" in caplog.text
+    assert token not in caplog.text
+    for segment in token.split("."):
+        if segment:
+            assert segment not in caplog.text
+
+
 # -- coexistence with other Firebase apps --------------------------------------------------
 
 
@@ -644,9 +700,9 @@ def test_real_project_without_credentials_needs_them_to_check_revocation(
 
 def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: Any) -> TracheaSettings:
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    for name in ("FIREBASE_CREDENTIALS", "FIREBASE_PROJECT_ID", "FIREBASE_CHECK_REVOKED"):
-        monkeypatch.delenv(f"TRACHEA_{name}", raising=False)
-    monkeypatch.delenv("TRACHEA_FIREBASE_ALLOW_EMULATOR", raising=False)
+    for name in list(os.environ):
+        if name.startswith("TRACHEA_"):
+            monkeypatch.delenv(name)
     return TracheaSettings(
         app_id="app1",
         app_secret="app1-secret-0123456789abcdef",
@@ -684,7 +740,7 @@ def test_from_settings_passes_every_setting(
     assert made is not None
     try:
         assert made.project_id == "my-real-project"
-        assert made._check_revoked is False
+        assert made.check_revoked is False
         assert made.app_name is not None and made.app_name.startswith("trachea-login:app1:")
     finally:
         made.close()
