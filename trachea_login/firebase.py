@@ -159,8 +159,8 @@ class FirebaseVerifier:
             # Google's public certificates: no service account is involved either way.
             credential = AnonymousCredentials()
         elif project.startswith(DEMO_PROJECT_PREFIX):
-            # A demo project exists only in an emulator; without one, every token is refused
-            # before any call that would need credentials.
+            # A demo project exists only in emulators: Google never signs tokens for it, so
+            # the revocation lookup (the one call that needs credentials) is never reached.
             credential = AnonymousCredentials()
         else:
             raise TracheaConfigError(
