@@ -19,6 +19,8 @@ from fastapi import FastAPI
 
 from trachea_login import TracheaLogin, register_app
 
+pytest_plugins = ["tests.conftest_firebase"]  # the session-wide Auth emulator fixture
+
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 ALL_METHODS = ("username", "password", "google", "apple", "facebook")
 NATIVE_ONLY = ("username",)
@@ -192,6 +194,25 @@ def default_app(trachea: TracheaLogin) -> FastAPI:
         return {"role": user.role}
 
     return app
+
+
+FIREBASE = {"firebase_project_id": "demo-trachea"}
+
+
+def new_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+@pytest.fixture
+async def fb(firebase_emulator: Any, serve: Callable[..., Awaitable[Served]]) -> Served:
+    """A started app allowing all five methods, with Firebase on the emulator."""
+    served = await serve("app1", methods=ALL_METHODS, **FIREBASE)
+    served.emulator = firebase_emulator  # type: ignore[attr-defined]
+    return served
+
+
+async def firebase_login(served: Served, token: str) -> httpx.Response:
+    return await served.client.post("/auth/login", json={"firebase_token": token})
 
 
 def bearer(token: str) -> dict[str, str]:

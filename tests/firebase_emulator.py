@@ -127,6 +127,11 @@ class EmulatorClient:
     def disable_user(self, uid: str) -> None:
         self._admin_call("accounts:update", {"localId": uid, "disableUser": True})
 
+    def remove_display_name(self, uid: str) -> None:
+        """Delete the account's display name, so its next tokens carry no ``name`` (as for a
+        later Apple sign-in, which sends the name only the first time)."""
+        self._admin_call("accounts:update", {"localId": uid, "deleteAttribute": ["DISPLAY_NAME"]})
+
     def delete_user(self, uid: str) -> None:
         self._admin_call("accounts:delete", {"localId": uid})
 

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -42,12 +41,6 @@ from tests.firebase_emulator import (
 from trachea_login.config import TracheaSettings
 from trachea_login.errors import ErrorCode, TracheaConfigError, TracheaError
 from trachea_login.firebase import FirebaseIdentity, FirebaseVerifier, map_provider
-
-if "tests.conftest_firebase" not in sys.modules:
-    # Until the main conftest imports tests.conftest_firebase, take the fixture from there.
-    from tests import conftest_firebase
-
-    firebase_emulator = conftest_firebase.firebase_emulator
 
 PASSWORD = "secret-password-1"
 OFFLINE_PROJECT = "demo-offline"

@@ -61,6 +61,7 @@ class TracheaSettings(BaseSettings):
     firebase_project_id: str | None = None
     firebase_check_revoked: bool = True
     firebase_allow_emulator: bool = False
+    firebase_http_timeout: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

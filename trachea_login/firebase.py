@@ -198,6 +198,7 @@ class FirebaseVerifier:
             project_id=project_id or None,
             check_revoked=settings.firebase_check_revoked,
             allow_emulator=settings.firebase_allow_emulator,
+            http_timeout=settings.firebase_http_timeout,
         )
 
     @property

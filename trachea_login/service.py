@@ -220,7 +220,7 @@ class AuthService:
         identity = await self.firebase.verify(firebase_token)
         # The method comes from the verified token's sign_in_provider claim, never the request.
         self.require_method(app, identity.provider)
-        user = await self._upsert_firebase_user(identity)
+        user = await self._upsert_firebase_user(identity, client)
         if not user.get("is_active", True):
             await self._audit(
                 "login_failed",
@@ -233,48 +233,71 @@ class AuthService:
         user = await self._join_app(user)
         return await self._sign_in(user, identity.provider, client)
 
-    async def _upsert_firebase_user(self, identity: FirebaseIdentity) -> dict[str, Any]:
+    async def _upsert_firebase_user(
+        self, identity: FirebaseIdentity, client: ClientContext
+    ) -> dict[str, Any]:
         """Find or create the one user document of a Firebase identity.
 
-        Linking by email happens only when Firebase marks the email verified AND the existing
-        account's email is verified too (or the account has no password): otherwise an
-        attacker could claim an address they do not own, on either side. Without a link, the
-        new account is created without the email (it stays with its owner).
+        An identity links to an existing account by email only when Firebase marks the email
+        verified and the account has no Firebase identity yet. When that account's own email
+        was never proven (typed into the plan route), whoever set it may not own it: the link
+        removes the account's password and revokes its sessions, so a pre-registered account
+        cannot be used to hijack the real owner's sign-in. An unverified email that another
+        account holds never links: the new account is created without that email.
+        Concurrent first logins of one uid create one document (unique index, then retry).
         """
         users = self.store.users
         profile = _firebase_profile(identity)
         for _attempt in range(3):
-            user = await users.find_by_firebase_uid(identity.uid)
+            user = await users.find_by_firebase_uid(identity.uid)  # firebase_uid_unique
             if user is not None:
                 return await self._fill_profile(user, identity, profile)
-
             if identity.email:
-                holder = await users.find_by_email(identity.email)
+                holder = await users.find_by_email(identity.email)  # email_unique
                 if holder is not None:
-                    if identity.email_verified and _may_link(holder):
-                        linked = await self._link_firebase(holder, identity, profile)
+                    if identity.email_verified and "firebase_uid" not in holder:
+                        linked = await self._link_firebase(holder, identity, profile, client)
                         if linked is not None:
                             return linked
-                        continue  # holder changed under us: look again
+                        continue  # the holder changed under us: look again
                     profile = {**profile, "email": None, "email_verified": None}
             try:
                 return await users.insert(
                     {**profile, "firebase_uid": identity.uid, "provider": identity.provider}
                 )
             except DuplicateKeyError:
-                # A concurrent first login of the same uid (or the email got taken): retry,
-                # and the next pass finds the document the other request created.
+                # A concurrent first login of the same uid (or the email got taken): the next
+                # pass finds what the other request created.
                 continue
         raise TracheaError(ErrorCode.SERVICE_UNAVAILABLE, retry_after=1)
 
     async def _link_firebase(
-        self, holder: dict[str, Any], identity: FirebaseIdentity, profile: dict[str, Any]
+        self,
+        holder: dict[str, Any],
+        identity: FirebaseIdentity,
+        profile: dict[str, Any],
+        client: ClientContext,
     ) -> dict[str, Any] | None:
-        """Attach ``identity`` to ``holder`` with one conditional update (only if the holder
+        """Attach ``identity`` to ``holder`` in one conditional update (only while the holder
         still has no Firebase uid and still holds that email)."""
         fields = {k: v for k, v in profile.items() if v is not None and holder.get(k) is None}
         fields.update(firebase_uid=identity.uid, email_verified=True)
-        return await self.store.users.link_firebase(holder["_id"], identity.email or "", fields)
+        unproven = not holder.get("email_verified")
+        unset = ["password_hash"] if unproven and "password_hash" in holder else []
+        linked = await self.store.users.link_firebase(
+            holder["_id"], identity.email or "", fields, unset
+        )
+        if linked is not None:
+            revoked = await self.store.refresh_tokens.revoke_all(holder["_id"]) if unset else 0
+            await self._audit(
+                "account_linked",
+                ClientContext(),
+                user_id=holder["_id"],
+                method=identity.provider,
+                password_removed=bool(unset),
+                revoked=revoked,
+            )
+        return linked
 
     async def _fill_profile(
         self, user: dict[str, Any], identity: FirebaseIdentity, profile: dict[str, Any]
@@ -300,8 +323,8 @@ class AuthService:
         try:
             return await self.store.users.update_fields(user["_id"], fill) or user
         except DuplicateKeyError:  # the email belongs to another account: keep the rest
-            fill.pop("email")
-            fill.pop("email_verified")
+            fill.pop("email", None)
+            fill.pop("email_verified", None)
             return await self.store.users.update_fields(user["_id"], fill) or user
 
     # -- sessions ----------------------------------------------------------------------------
@@ -539,12 +562,6 @@ def _firebase_profile(identity: FirebaseIdentity) -> dict[str, Any]:
         "avatar": identity.picture,
         "phone": identity.phone_number,
     }
-
-
-def _may_link(holder: dict[str, Any]) -> bool:
-    """Whether a verified Firebase email may attach to the account that holds that email: only
-    if the account has no Firebase identity yet and its own email was proven (by Firebase)."""
-    return "firebase_uid" not in holder and bool(holder.get("email_verified"))
 
 
 async def _call_policy(policy: PlanPolicy, user: CurrentUser, plan: str, proof: str | None) -> bool:

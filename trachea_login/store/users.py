@@ -159,13 +159,20 @@ class UserStore:
         return await self.get(user_id)
 
     async def link_firebase(
-        self, user_id: ObjectId, email: str, fields: dict[str, Any]
+        self,
+        user_id: ObjectId,
+        email: str,
+        fields: dict[str, Any],
+        unset_fields: list[str] | None = None,
     ) -> dict[str, Any] | None:
         """Attach a Firebase identity to an account in one conditional update: only while the
         account still has no ``firebase_uid`` and still holds ``email``. ``None`` otherwise."""
+        update: dict[str, Any] = {"$set": {**fields, "updated_at": utcnow()}}
+        if unset_fields:
+            update["$unset"] = {name: "" for name in unset_fields}
         return await self.collection.find_one_and_update(
             {"_id": user_id, "firebase_uid": {"$exists": False}, "email": email},
-            {"$set": {**fields, "updated_at": utcnow()}},
+            update,
             return_document=ReturnDocument.AFTER,
         )
 

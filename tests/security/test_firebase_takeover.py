@@ -1,0 +1,90 @@
+"""Account takeover through Firebase (ASVS V6.8): unverified emails never hand over an account,
+pre-registered accounts cannot hijack the owner, and the emulator's unsigned tokens are refused
+outside demo projects. The sign-in method comes from the verified token, never the request."""
+
+from __future__ import annotations
+
+import pytest
+
+from trachea_login import TracheaConfigError, TracheaLogin
+
+from ..conftest import JWT_SECRET, assert_error, bearer, firebase_login, new_email
+
+
+async def test_verified_email_links_to_the_native_account_and_drops_its_unproven_password(fb):
+    """The native account typed the email in (unproven): linking keeps the account but removes
+    its password and sessions, so a pre-registered account cannot hijack the owner."""
+    fb.trachea.service.plan_policy = lambda user, plan, proof: True
+    email = new_email("owner")
+    native = await fb.register_user("nativeowner")
+    await fb.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "free", "email": email},
+        headers=bearer(native["access_token"]),
+    )
+    uid, token = fb.emulator.sign_in_with_idp("google.com", email=email, email_verified=True)
+    response = await firebase_login(fb, token)
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == native["user"]["id"]
+    doc = await fb.trachea.store.users.find_by_firebase_uid(uid)
+    assert doc["username"] == "nativeowner" and doc["email_verified"] is True
+    assert "password_hash" not in doc
+    assert_error(await fb.login("nativeowner"), 401, "INVALID_CREDENTIALS")
+    stale = await fb.client.post("/auth/refresh", json={"refresh_token": native["refresh_token"]})
+    assert_error(stale, 401, "REFRESH_TOKEN_INVALID")
+
+
+async def test_a_firebase_user_with_the_victims_unverified_email_never_gets_the_account(fb):
+    """A Firebase user created with the victim's email, email_verified=false, gets a separate
+    account without that email; the victim's account is untouched."""
+    fb.trachea.service.plan_policy = lambda user, plan, proof: True
+    email = new_email("victim")
+    victim = await fb.register_user("victim")
+    await fb.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "pro", "email": email},
+        headers=bearer(victim["access_token"]),
+    )
+    before = await fb.trachea.store.users.find_by_username("victim")
+    attacker_uid, attacker_token = fb.emulator.sign_up(email, "attacker password 1")
+    attacker = await firebase_login(fb, attacker_token)
+    assert attacker.status_code == 200
+    body = attacker.json()["user"]
+    assert body["id"] != victim["user"]["id"] and body["email"] is None
+    assert await fb.trachea.store.users.find_by_username("victim") == before
+    assert (await fb.login("victim")).status_code == 200
+
+
+async def test_the_emulator_switch_is_refused_for_a_real_project(monkeypatch):
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+    with pytest.raises(TracheaConfigError) as caught:
+        TracheaLogin(
+            app_id="a",
+            app_secret="s" * 20,
+            jwt_secret=JWT_SECRET,
+            mongo_uri="mongomock://",
+            firebase_project_id="my-real-project",
+        )
+    assert "FIREBASE_AUTH_EMULATOR_HOST" in str(caught.value)
+    allowed = TracheaLogin(
+        app_id="a",
+        app_secret="s" * 20,
+        jwt_secret=JWT_SECRET,
+        mongo_uri="mongomock://",
+        firebase_project_id="my-real-project",
+        firebase_allow_emulator=True,
+    )
+    assert allowed.firebase is not None
+    allowed.firebase.close()
+
+
+async def test_the_method_comes_from_the_verified_token_not_the_request(firebase_emulator, serve):
+    from ..conftest import FIREBASE
+
+    served = await serve("google-only", methods=("google",), **FIREBASE)
+    _, facebook = firebase_emulator.sign_in_with_idp("facebook.com", email=new_email())
+    claimed = await served.client.post(
+        "/auth/login", json={"firebase_token": facebook, "provider": "google"}
+    )
+    assert_error(claimed, 422, "VALIDATION_ERROR")
+    assert_error(await firebase_login(served, facebook), 403, "AUTH_METHOD_NOT_ALLOWED")
