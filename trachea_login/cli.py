@@ -30,12 +30,12 @@ from urllib.parse import unquote
 
 import typer
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidName, PyMongoError
 
 from . import admin
 from ._mongo import close_client, open_database
-from .config import ENV_PREFIX
+from .config import ENV_PREFIX, SETTINGS_SOURCES
 from .errors import TracheaConfigError
 from .levels import PLANS, ROLES
 from .store import AppRecord
@@ -59,13 +59,7 @@ DatabaseFactory = Callable[[str | None, str], AbstractAsyncContextManager[Any]]
 class CliSettings(BaseSettings):
     """The CLI's only settings; an app's own settings (APP_ID, secrets) are not needed here."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        case_sensitive=False,
-    )
+    model_config = SETTINGS_SOURCES
 
     mongo_uri: str | None = None
     db_name: str = "trachea"

@@ -20,16 +20,21 @@ ENV_PREFIX = "TRACHEA_"
 EMBEDDED_URI_SCHEME = "mongomock://"
 
 
+#: Where settings come from: ``TRACHEA_*`` variables, then a ``.env`` file in the working
+#: directory. Shared by the service's and the CLI's settings.
+SETTINGS_SOURCES = SettingsConfigDict(
+    env_prefix=ENV_PREFIX,
+    env_file=".env",
+    env_file_encoding="utf-8",
+    extra="ignore",
+    case_sensitive=False,
+)
+
+
 class TracheaSettings(BaseSettings):
     """All settings of one ``TracheaLogin`` instance."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        case_sensitive=False,
-    )
+    model_config = SETTINGS_SOURCES
 
     app_id: str = Field(min_length=1)
     app_secret: SecretStr
