@@ -408,3 +408,46 @@ async def test_reactivate_user_sets_is_active_and_leaves_tokens_revoked(database
 async def test_status_changes_of_an_unknown_user_raise(database, operation):
     with pytest.raises(admin.UserNotFound):
         await operation(database, "ghost")
+
+
+async def test_operator_actions_are_audited(database):
+    from trachea_login import admin
+
+    await admin.register_app(
+        database,
+        app_id="audited",
+        app_secret="s" * 24,
+        name="Audited",
+        allowed_auth_methods=["username"],
+        secret_hash_rounds=4,
+    )
+    await admin.disable_app(database, "audited")
+    await admin.enable_app(database, "audited")
+    await admin.set_auth_methods(database, "audited", ["username", "google"])
+    await admin.set_domains(database, "audited", ["app.example.com"])
+    new_secret = await admin.rotate_app_secret(database, "audited", secret_hash_rounds=4)
+    user = await Store(database).users.insert({"username": "carol", "apps": []})
+    await admin.deactivate_user(database, "carol")
+    await admin.reactivate_user(database, "carol")
+    events = [e async for e in database["audit_events"].find({}).sort("at", 1)]
+    kinds = [e["event"] for e in events]
+    assert kinds == [
+        "app_registered",
+        "app_disabled",
+        "app_enabled",
+        "app_methods_changed",
+        "app_domains_changed",
+        "app_secret_rotated",
+        "user_deactivated",
+        "user_reactivated",
+    ]
+    assert all(e.get("actor") == "cli" for e in events[1:])
+    assert events[3]["methods"] == ["username", "google"]
+    assert events[6]["user_id"] == user["_id"] and "app_id" not in events[6]
+    assert new_secret not in repr(events) and "s" * 24 not in repr(events)
+
+
+def test_a_user_without_is_active_shows_as_active():
+    from trachea_login.admin import user_public_view
+
+    assert user_public_view({"_id": "x", "apps": []})["is_active"] is True

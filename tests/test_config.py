@@ -136,3 +136,44 @@ def test_env_example_lists_every_setting():
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
     for name in TracheaSettings.model_fields:
         assert f"TRACHEA_{name.upper()}=" in example, name
+
+
+@pytest.mark.parametrize(
+    "kwargs,variable",
+    [
+        ({"mongo_uri": "notauri"}, "TRACHEA_MONGO_URI"),
+        ({"mongo_uri": "mongodb://user:hunter2@[bad"}, "TRACHEA_MONGO_URI"),
+        ({"mongo_uri": "mongomock://", "db_name": "bad/name"}, "TRACHEA_DB_NAME"),
+        ({"mongo_uri": "mongomock://", "db_name": "a.b"}, "TRACHEA_DB_NAME"),
+    ],
+    ids=["not-a-uri", "malformed-uri", "db-name-slash", "db-name-dot"],
+)
+def test_database_misconfiguration_names_the_variable_and_hides_the_uri(kwargs, variable):
+    with pytest.raises(TracheaConfigError) as caught:
+        TracheaLogin(app_id="a", app_secret="s" * 20, jwt_secret=JWT_SECRET, **kwargs)
+    assert variable in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_an_unreachable_database_fails_startup_clearly():
+    trachea = TracheaLogin(
+        app_id="a",
+        app_secret="s" * 20,
+        jwt_secret=JWT_SECRET,
+        mongo_uri="mongodb://user:hunter2@127.0.0.1:1/?serverSelectionTimeoutMS=100",
+    )
+    with pytest.raises(TracheaConfigError) as caught:
+        await trachea.startup()
+    message = str(caught.value)
+    assert "Cannot reach MongoDB" in message and "TRACHEA_MONGO_URI" in message
+    assert "hunter2" not in message
+    await trachea.shutdown()
+
+
+def test_misspelt_variables_are_warned_about(monkeypatch, caplog):
+    monkeypatch.setenv("TRACHEA_JWT_SECRETS", "oops")
+    with caplog.at_level("WARNING", logger="trachea_login"):
+        load_settings(app_id="a", app_secret="s" * 20, jwt_secret=JWT_SECRET)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("TRACHEA_JWT_SECRETS" in w for w in warnings)
+    assert not any("oops" in w for w in warnings)

@@ -136,3 +136,16 @@ async def test_plan_change_in_the_users_second_app_changes_that_entry_only(serve
     assert response.status_code == 200 and response.json()["plan"] == "enterprise"
     doc = await app1.trachea.store.users.find_by_username("alice")
     assert {e["app_id"]: e["plan"] for e in doc["apps"]} == {"app1": "free", "app2": "enterprise"}
+
+
+async def test_without_a_policy_an_email_cannot_be_claimed_even_on_free(serve):
+    """Otherwise anyone could squat any address and lock its owner out with EMAIL_TAKEN."""
+    served = await serve()
+    tokens = await served.register_user()
+    response = await served.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "free", "email": "victim@example.com"},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert_error(response, 403, "PLAN_CHANGE_NOT_ALLOWED")
+    assert await served.trachea.store.users.find_by_email("victim@example.com") is None

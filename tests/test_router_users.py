@@ -121,3 +121,18 @@ async def test_delete_me_deactivates_and_revokes_every_session(serve):
     # The (stateless) access token can no longer read a deactivated profile.
     me = await served.client.get("/auth/users/me", headers=bearer(tokens["access_token"]))
     assert_error(me, 401, "INVALID_TOKEN")
+
+
+async def test_a_disabled_app_stops_its_signed_in_users_too(serve):
+    served = await serve()
+    tokens = await served.register_user()
+    await served.trachea.store.apps.update("app1", {"is_active": False})
+    auth = bearer(tokens["access_token"])
+    assert_error(await served.client.get("/auth/users/me", headers=auth), 403, "APP_INACTIVE")
+    assert_error(
+        await served.client.patch("/auth/users/me", json={"name": "x"}, headers=auth),
+        403,
+        "APP_INACTIVE",
+    )
+    assert_error(await served.client.delete("/auth/users/me", headers=auth), 403, "APP_INACTIVE")
+    assert_error(await served.client.post("/auth/logout", headers=auth), 403, "APP_INACTIVE")

@@ -27,7 +27,7 @@ async def test_startup_creates_the_indexes_idempotently(register, make_trachea, 
     tokens = await database["refresh_tokens"].index_information()
     assert tokens["expires_at_ttl"]["expireAfterSeconds"] == 0
     audit = await database["audit_events"].index_information()
-    assert audit["at_ttl"]["expireAfterSeconds"] == 90 * 86400
+    assert audit["expires_at_ttl"]["expireAfterSeconds"] == 0
     failures = await database["login_failures"].index_information()
     assert failures["expires_at_ttl"]["expireAfterSeconds"] == 0
 

@@ -120,7 +120,7 @@ async def register_app(
         raise AppAlreadyExists(app_id)
     secret_hash = await PasswordHasher(secret_hash_rounds).hash(app_secret)
     try:
-        return await store.apps.insert(
+        record = await store.apps.insert(
             app_id=app_id,
             name=name,
             secret_hash=secret_hash,
@@ -130,6 +130,8 @@ async def register_app(
         )
     except DuplicateKeyError:
         raise AppAlreadyExists(app_id) from None
+    await store.audit.record("app_registered", app_id=app_id, methods=methods, domains=domains)
+    return record
 
 
 async def verify_app_secret(record: AppRecord, secret: str) -> bool:
@@ -154,13 +156,13 @@ async def list_apps(database: Any) -> list[AppRecord]:
 
 async def enable_app(database: Any, app_id: str) -> AppRecord:
     """Mark the app active; raises :class:`AppNotFound`."""
-    return await _update_app(database, app_id, {"is_active": True})
+    return await _update_app(database, app_id, {"is_active": True}, "app_enabled")
 
 
 async def disable_app(database: Any, app_id: str) -> AppRecord:
     """Mark the app inactive: its sign-ins and refreshes fail with ``APP_INACTIVE`` and its
     service refuses to start. Raises :class:`AppNotFound`."""
-    return await _update_app(database, app_id, {"is_active": False})
+    return await _update_app(database, app_id, {"is_active": False}, "app_disabled")
 
 
 async def rotate_app_secret(
@@ -180,26 +182,34 @@ async def rotate_app_secret(
     check_app_secret(secret)
     await get_app(database, app_id)  # fail before the slow hash
     secret_hash = await PasswordHasher(secret_hash_rounds).hash(secret)
-    await _update_app(database, app_id, {"app_secret_hash": secret_hash})
+    await _update_app(database, app_id, {"app_secret_hash": secret_hash}, "app_secret_rotated")
     return secret
 
 
 async def set_auth_methods(database: Any, app_id: str, methods: Iterable[str]) -> AppRecord:
     """Replace the app's allowed sign-in methods (at least one)."""
+    allowed = check_auth_methods(methods)
     return await _update_app(
-        database, app_id, {"allowed_auth_methods": check_auth_methods(methods)}
+        database, app_id, {"allowed_auth_methods": allowed}, "app_methods_changed", methods=allowed
     )
 
 
 async def set_domains(database: Any, app_id: str, domains: Iterable[str]) -> AppRecord:
     """Replace the app's allowed domains (an empty list clears them)."""
-    return await _update_app(database, app_id, {"allowed_domains": check_domains(domains)})
+    allowed = check_domains(domains)
+    return await _update_app(
+        database, app_id, {"allowed_domains": allowed}, "app_domains_changed", domains=allowed
+    )
 
 
-async def _update_app(database: Any, app_id: str, changes: dict[str, Any]) -> AppRecord:
-    record = await Store(database).apps.update(app_id, changes)
+async def _update_app(
+    database: Any, app_id: str, changes: dict[str, Any], event: str, **details: Any
+) -> AppRecord:
+    store = Store(database)
+    record = await store.apps.update(app_id, changes)
     if record is None:
         raise AppNotFound(app_id)
+    await store.audit.record(event, app_id=app_id, actor="cli", **details)
     return record
 
 
@@ -239,7 +249,7 @@ def user_public_view(user: dict[str, Any]) -> dict[str, Any]:
         "email": user.get("email"),
         "firebase_uid": user.get("firebase_uid"),
         "name": user.get("name"),
-        "is_active": bool(user.get("is_active", False)),
+        "is_active": bool(user.get("is_active", True)),  # absent means active, as in the service
         "apps": [
             {
                 "app_id": entry.get("app_id"),
@@ -319,15 +329,20 @@ async def deactivate_user(database: Any, query: str) -> tuple[dict[str, Any], in
     if updated is None:  # removed meanwhile
         raise UserNotFound(query)
     revoked = await store.refresh_tokens.revoke_all(_as_object_id(user["_id"]))
+    await store.audit.record(
+        "user_deactivated", app_id=None, user_id=updated["_id"], actor="cli", revoked=revoked
+    )
     return updated, revoked
 
 
 async def reactivate_user(database: Any, query: str) -> dict[str, Any]:
     """Let a deactivated user sign in again (revoked refresh tokens stay revoked)."""
     user = await find_user(database, query)
-    updated = await Store(database).users.set_active(user["_id"], True)
+    store = Store(database)
+    updated = await store.users.set_active(user["_id"], True)
     if updated is None:
         raise UserNotFound(query)
+    await store.audit.record("user_reactivated", app_id=None, user_id=updated["_id"], actor="cli")
     return updated
 
 

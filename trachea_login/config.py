@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,8 +18,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from .errors import TracheaConfigError
 
+logger = logging.getLogger("trachea_login")
+
 ENV_PREFIX = "TRACHEA_"
 EMBEDDED_URI_SCHEME = "mongomock://"
+MONGO_URI_SCHEMES = ("mongodb://", "mongodb+srv://", EMBEDDED_URI_SCHEME)
 
 
 #: Where settings come from: ``TRACHEA_*`` variables, then a ``.env`` file in the working
@@ -67,6 +72,22 @@ class TracheaSettings(BaseSettings):
     firebase_check_revoked: bool = True
     firebase_allow_emulator: bool = False
     firebase_http_timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("mongo_uri")
+    @classmethod
+    def _check_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(MONGO_URI_SCHEMES):
+            # Never echo the value: a URI may hold a password.
+            raise ValueError("must start with mongodb://, mongodb+srv:// or mongomock://")
+        return value
+
+    @field_validator("db_name")
+    @classmethod
+    def _check_db_name(cls, value: str) -> str:
+        # MongoDB's own rules for database names.
+        if not value or len(value) > 63 or any(ch in value for ch in '/\\. "$*<>:|?\0'):
+            raise ValueError('must be 1-63 characters without / \\ . space " $ * < > : | ?')
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -128,6 +149,7 @@ def load_settings(**overrides: Any) -> TracheaSettings:
     unknown = sorted(set(given) - set(TracheaSettings.model_fields))
     if unknown:
         raise TracheaConfigError(f"Unknown setting keyword(s): {', '.join(unknown)}")
+    warn_unknown_variables()
     try:
         return TracheaSettings(**given)
     except ValidationError as exc:
@@ -138,6 +160,20 @@ def load_settings(**overrides: Any) -> TracheaSettings:
         raise TracheaConfigError(
             f"Invalid trachea-login configuration: {ENV_PREFIX}{field.upper()} cannot be parsed"
         ) from None
+
+
+#: TRACHEA_* variables that are not settings of the service but are used elsewhere.
+OTHER_VARIABLES = frozenset({"TRACHEA_TEST_MONGO_URI"})
+
+
+def warn_unknown_variables() -> None:
+    """Log a warning for each ``TRACHEA_*`` environment variable that is no setting: a typo
+    (``TRACHEA_JWT_SECRETS``) would otherwise be silently ignored."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in TracheaSettings.model_fields}
+    for name in sorted(os.environ):
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in known and upper not in OTHER_VARIABLES:
+            logger.warning("ignoring unknown environment variable %s (a misspelt setting?)", name)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -99,6 +100,11 @@ class AuthService:
         if await self.store.apps.get(requested_app_id) is None:
             raise TracheaError(ErrorCode.APP_NOT_FOUND)
         raise TracheaError(ErrorCode.APP_MISMATCH)
+
+    async def check_app(self, requested_app_id: str | None) -> AppRecord:
+        """For routes of signed-in users: the app named (if any) is this one, and is active."""
+        await self.check_requested_app(requested_app_id)
+        return await self.active_app()
 
     async def active_app(self, client: ClientContext | None = None) -> AppRecord:
         """This app's record; 403 when it is disabled or the browser origin is not allowed."""
@@ -217,9 +223,14 @@ class AuthService:
             raise TracheaError(
                 ErrorCode.AUTH_METHOD_NOT_ALLOWED, "Firebase sign-in is not enabled for this app."
             )
-        identity = await self.firebase.verify(firebase_token)
-        # The method comes from the verified token's sign_in_provider claim, never the request.
-        self.require_method(app, identity.provider)
+        try:
+            identity = await self.firebase.verify(firebase_token)
+            # The method comes from the verified token's sign_in_provider claim, never the
+            # request.
+            self.require_method(app, identity.provider)
+        except TracheaError as exc:
+            await self._audit("login_failed", client, method="firebase", reason=exc.code.value)
+            raise
         user = await self._upsert_firebase_user(identity, client)
         if not user.get("is_active", True):
             await self._audit(
@@ -476,10 +487,14 @@ class AuthService:
             raise TracheaError(ErrorCode.VALIDATION_ERROR, "Invalid request: plan: unknown plan")
         doc = await self.profile(user)
         paid = plan in PAID_PLANS
-        if self.plan_policy is None and paid:
+        adds_email = bool(email) and email != doc.get("email")
+        if self.plan_policy is None and (paid or adds_email):
+            # Without a policy nobody approves anything: only a bare move to free is allowed.
+            # An email is never taken on a user's word alone (it would let anyone squat any
+            # address and block its owner with EMAIL_TAKEN).
             raise TracheaError(ErrorCode.PLAN_CHANGE_NOT_ALLOWED)
         extra: dict[str, Any] = {}
-        if email and email != doc.get("email"):
+        if adds_email:
             if doc.get("email"):
                 raise TracheaError(
                     ErrorCode.VALIDATION_ERROR,
@@ -571,21 +586,27 @@ async def _call_policy(policy: PlanPolicy, user: CurrentUser, plan: str, proof: 
     return bool(result)
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def origin_allowed(origin: str, app: AppRecord) -> bool:
     """Whether a browser ``Origin`` may use this app's sign-in routes.
 
     Apps without ``allowed_domains`` accept any origin (mobile and server clients send none).
-    Entries are host names; ``*.example.com`` matches sub-domains of example.com.
+    Entries are host names; ``*.example.com`` matches sub-domains of example.com. The origin
+    must be ``https`` (plain ``http`` only for localhost): a page served over http can be
+    altered on the way, so it must not be able to sign users in.
     """
     if not app.allowed_domains:
         return True
-    from urllib.parse import urlsplit
-
     try:
-        host = (urlsplit(origin).hostname or "").lower()
+        parts = urlsplit(origin)
+        host = (parts.hostname or "").lower()
     except ValueError:
         return False
-    if not host:
+    if not host or parts.scheme not in ("https", "http"):
+        return False
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         return False
     for entry in app.allowed_domains:
         entry = entry.lower()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pymongo.errors import ConfigurationError, ConnectionFailure
 
 from . import deps
 from ._mongo import close_client, open_database
@@ -53,9 +54,15 @@ class TracheaLogin:
             )
         self._owns_client = mongo_client is None
         if mongo_client is None:
-            mongo_client, database = open_database(
-                self.settings.mongo_uri or "", self.settings.db_name
-            )
+            try:
+                mongo_client, database = open_database(
+                    self.settings.mongo_uri or "", self.settings.db_name
+                )
+            except (ConfigurationError, ValueError) as exc:
+                # The driver's text may quote the URI (and its password): name the class only.
+                raise TracheaConfigError(
+                    f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
+                ) from None
         else:
             database = mongo_client[self.settings.db_name]
         self.mongo_client = mongo_client
@@ -109,7 +116,14 @@ class TracheaLogin:
 
     async def startup(self) -> None:
         """Create indexes and check this app's registration; raise ``TracheaConfigError``."""
-        await self.store.ensure_indexes()
+        try:
+            await self.store.ensure_indexes()
+        except ConnectionFailure as exc:
+            raise TracheaConfigError(
+                f"Cannot reach MongoDB for database '{self.settings.db_name}' "
+                f"({type(exc).__name__}): check that the server runs and that TRACHEA_MONGO_URI "
+                "points at it (the wait is the URI's serverSelectionTimeoutMS, 30 s by default)"
+            ) from None
         app_id = self.app_id
         app = await self.store.apps.get(app_id)
         self.service.app_record = app

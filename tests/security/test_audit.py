@@ -30,7 +30,8 @@ async def test_security_events_are_recorded_without_secrets(serve):
     await served.client.post("/auth/logout", headers=auth)
     await served.client.delete("/auth/users/me", headers=auth)
 
-    recorded = await events(served)
+    # The app's registration (by the operator, not over HTTP) is recorded too.
+    recorded = [e for e in await events(served) if e["event"] != "app_registered"]
     kinds = [e["event"] for e in recorded]
     for kind in (
         "register",
@@ -68,7 +69,35 @@ async def test_security_events_are_recorded_without_secrets(serve):
         assert secret not in text, secret
 
 
-async def test_audit_events_expire_after_the_retention(serve):
-    served = await serve(audit_retention_days=30)
-    info = await served.trachea.store.audit.collection.index_information()
-    assert info["at_ttl"]["expireAfterSeconds"] == 30 * 86400
+async def test_audit_events_expire_after_each_apps_own_retention(serve):
+    short = await serve("app1", audit_retention_days=30)
+    long = await serve("app2", audit_retention_days=365)
+    await short.register_user("alice")
+    await long.login("alice")
+    info = await short.trachea.store.audit.collection.index_information()
+    assert info["expires_at_ttl"]["expireAfterSeconds"] == 0
+    for app_id, days in (("app1", 30), ("app2", 365)):
+        event = await short.trachea.store.audit.collection.find_one(
+            {"app_id": app_id, "event": "login"}
+        )
+        assert (event["expires_at"] - event["at"]).days == days
+
+
+async def test_audit_events_are_logged_without_secrets(serve, caplog):
+    served = await serve()
+    with caplog.at_level("INFO", logger="trachea_login.audit"):
+        tokens = await served.register_user("alice", PASSWORD)
+        await served.login("alice", "wrong password one")
+    lines = [r.getMessage() for r in caplog.records if r.name == "trachea_login.audit"]
+    assert any(line.startswith("register app=app1") for line in lines)
+    assert any("login_failed" in line and "reason=wrong_password" in line for line in lines)
+    text = "\n".join(lines)
+    for secret in (PASSWORD, "wrong password one", tokens["refresh_token"]):
+        assert secret not in text
+
+
+async def test_failed_firebase_logins_are_audited(fb):
+    await fb.client.post("/auth/login", json={"firebase_token": "garbage"})
+    event = await fb.trachea.store.audit.collection.find_one({"event": "login_failed"})
+    assert (event["method"], event["reason"]) == ("firebase", "INVALID_FIREBASE_TOKEN")
+    assert "garbage" not in repr(event)

@@ -36,12 +36,28 @@ async def test_sign_in_from_an_origin_outside_allowed_domains_is_403(serve, regi
         "/auth/login", json=body, headers={"Origin": "https://www.example.org"}
     )
     assert sub.status_code == 200
+    plain_http = await served.client.post(
+        "/auth/login", json=body, headers={"Origin": "http://app.example.com"}
+    )
+    assert_error(plain_http, 403, "ORIGIN_NOT_ALLOWED")
     refresh = await served.client.post(
         "/auth/refresh",
         json={"refresh_token": ok.json()["refresh_token"]},
         headers={"Origin": "null"},
     )
     assert_error(refresh, 403, "ORIGIN_NOT_ALLOWED")
+
+
+async def test_plain_http_is_allowed_only_for_localhost(serve, register):
+    served = await served_with_domains(serve, register, ("localhost", "app.example.com"))
+    body = {"username": "alice", "password": PASSWORD}
+    local = await served.client.post(
+        "/auth/register", json=body, headers={"Origin": "http://localhost:5173"}
+    )
+    assert local.status_code == 200
+    for origin in ("http://app.example.com", "ftp://app.example.com", "null", "https://"):
+        response = await served.client.post("/auth/login", json=body, headers={"Origin": origin})
+        assert_error(response, 403, "ORIGIN_NOT_ALLOWED")
 
 
 async def test_requests_without_origin_and_apps_without_domains_are_unaffected(serve, register):

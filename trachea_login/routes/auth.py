@@ -135,6 +135,6 @@ def build_auth_routes(
         user: CurrentUser = Depends(dependencies.current_user),
         x_app_id: AppIdHeader = None,
     ) -> MessageResponse:
-        await service.check_requested_app(x_app_id)
+        await service.check_app(x_app_id)
         await service.logout(user, client_context(request, proxies))
         return MessageResponse(message="Successfully logged out")

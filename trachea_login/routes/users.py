@@ -37,7 +37,7 @@ def build_user_routes(
     async def read_me(
         user: CurrentUser = Depends(current_user), x_app_id: AppIdHeader = None
     ) -> UserResponse:
-        await service.check_requested_app(x_app_id)
+        await service.check_app(x_app_id)
         return user_response(await service.profile(user), user)
 
     @router.patch(
@@ -52,7 +52,7 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
-        await service.check_requested_app(body.app_id or x_app_id)
+        await service.check_app(body.app_id or x_app_id)
         to_set, to_unset = body.changes()
         return user_response(await service.update_profile(user, to_set, to_unset), user)
 
@@ -68,7 +68,7 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> MessageResponse:
-        await service.check_requested_app(x_app_id)
+        await service.check_app(x_app_id)
         await service.deactivate(user, client_context(request, proxies))
         return MessageResponse(message="Account deactivated successfully")
 
@@ -87,7 +87,7 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
-        await service.check_requested_app(body.app_id or x_app_id)
+        await service.check_app(body.app_id or x_app_id)
         doc = await service.change_plan(
             user,
             plan=body.plan,

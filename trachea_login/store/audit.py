@@ -1,45 +1,32 @@
 """The ``audit_events`` collection: who signed in, failed, refreshed, logged out, changed plan.
 
 Events hold the app, the user id, the client IP and user agent, the UTC time and a few
-non-secret details (method, reason). Never a password, token or secret. A TTL index on ``at``
-keeps them for the configured retention.
+non-secret details (method, reason). Never a password, token or secret. Each event carries its
+own ``expires_at`` (time + the writing instance's retention) under a TTL index, so apps sharing
+one database keep their own retention. Every event is also logged at INFO on the
+``trachea_login.audit`` logger, for log shipping.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
-
-from pymongo.errors import OperationFailure
 
 from ._time import utcnow
 
 logger = logging.getLogger("trachea_login.audit")
 
-#: MongoDB's error code when an index exists with other options (IndexOptionsConflict).
-INDEX_OPTIONS_CONFLICT = 85
-
 
 class AuditLog:
     def __init__(self, database: Any, *, retention_days: int = 90) -> None:
-        self.database = database
         self.collection = database["audit_events"]
-        self.retention_seconds = retention_days * 86400
+        self.retention = timedelta(days=retention_days)
 
     async def ensure_indexes(self) -> None:
-        try:
-            await self.collection.create_index(
-                "at", expireAfterSeconds=self.retention_seconds, name="at_ttl"
-            )
-        except OperationFailure as exc:
-            if exc.code != INDEX_OPTIONS_CONFLICT:
-                raise
-            # Retention changed since the index was made: update it in place.
-            await self.database.command(
-                "collMod",
-                "audit_events",
-                index={"name": "at_ttl", "expireAfterSeconds": self.retention_seconds},
-            )
+        await self.collection.create_index(
+            "expires_at", expireAfterSeconds=0, name="expires_at_ttl"
+        )
         await self.collection.create_index([("user_id", 1), ("at", -1)], name="user_at")
         await self.collection.create_index(
             [("app_id", 1), ("event", 1), ("at", -1)], name="app_event_at"
@@ -49,13 +36,16 @@ class AuditLog:
         self,
         event: str,
         *,
-        app_id: str,
+        app_id: str | None,
         user_id: Any = None,
         ip: str | None = None,
         user_agent: str | None = None,
         **details: Any,
     ) -> None:
-        doc: dict[str, Any] = {"event": event, "app_id": app_id, "at": utcnow()}
+        now = utcnow()
+        doc: dict[str, Any] = {"event": event, "at": now}
+        if app_id is not None:  # None: an account-wide event (deactivation by an operator)
+            doc["app_id"] = app_id
         if user_id is not None:
             doc["user_id"] = user_id
         if ip:
@@ -63,4 +53,13 @@ class AuditLog:
         if user_agent:
             doc["user_agent"] = user_agent[:512]
         doc.update({key: value for key, value in details.items() if value is not None})
+        doc["expires_at"] = now + self.retention
+        logger.info(
+            "%s app=%s user=%s ip=%s %s",
+            event,
+            app_id,
+            user_id,
+            ip,
+            " ".join(f"{key}={value}" for key, value in details.items() if value is not None),
+        )
         await self.collection.insert_one(doc)

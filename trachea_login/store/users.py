@@ -178,18 +178,3 @@ class UserStore:
 
     async def set_active(self, user_id: ObjectId, active: bool) -> dict[str, Any] | None:
         return await self.update_fields(user_id, {"is_active": active})
-
-    async def find(self, query: str) -> dict[str, Any] | None:
-        """Find one user by id, username, email or Firebase uid (operator tooling)."""
-        oid = object_id(query) if len(query) == 24 else None
-        if oid is not None and (user := await self.get(oid)):
-            return user
-        return await self.collection.find_one(
-            {
-                "$or": [
-                    {"username": query.lower()},
-                    {"email": query.lower()},
-                    {"firebase_uid": query},
-                ]
-            }
-        )
