@@ -127,6 +127,11 @@ class EmulatorClient:
     def disable_user(self, uid: str) -> None:
         self._admin_call("accounts:update", {"localId": uid, "disableUser": True})
 
+    def mark_email_verified(self, uid: str) -> None:
+        """Set ``emailVerified`` on the account (as the owner clicking the verification link,
+        or Firebase handing the account to a trusted provider's verified owner)."""
+        self._admin_call("accounts:update", {"localId": uid, "emailVerified": True})
+
     def remove_display_name(self, uid: str) -> None:
         """Delete the account's display name, so its next tokens carry no ``name`` (as for a
         later Apple sign-in, which sends the name only the first time)."""

@@ -30,3 +30,18 @@ async def test_logout_needs_a_bearer_token(serve):
     assert_error(await served.client.post("/auth/logout"), 401, "INVALID_TOKEN")
     response = await served.client.post("/auth/logout", headers={"Authorization": "Basic abc"})
     assert_error(response, 401, "INVALID_TOKEN")
+
+
+async def test_after_logout_the_sessions_access_token_no_longer_reads_the_profile(serve):
+    served = await serve()
+    tokens = await served.register_user()
+    other = (await served.login()).json()
+    auth = bearer(tokens["access_token"])
+    assert (await served.client.get("/auth/users/me", headers=auth)).status_code == 200
+    await served.client.post("/auth/logout", headers=auth)
+    assert_error(await served.client.get("/auth/users/me", headers=auth), 401, "INVALID_TOKEN")
+    # Logout ends every session of the user in the app.
+    other_auth = bearer(other["access_token"])
+    assert_error(
+        await served.client.get("/auth/users/me", headers=other_auth), 401, "INVALID_TOKEN"
+    )

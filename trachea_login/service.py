@@ -29,7 +29,7 @@ from .store import AppRecord, Store
 from .store._time import utcnow
 from .store.login_failures import ThrottleRule, counter_key
 from .store.refresh_tokens import ROTATED, hash_refresh_token
-from .store.users import app_entry, object_id
+from .store.users import app_entry, new_app_entry, object_id
 from .tokens import AccessTokens, CurrentUser, new_refresh_token
 
 logger = logging.getLogger("trachea_login")
@@ -85,8 +85,8 @@ class AuthService:
         self.firebase = firebase
         self.plan_policy = plan_policy
         window = timedelta(minutes=settings.login_failure_window_minutes)
-        self._identifier_rule = ThrottleRule("id", settings.login_max_failures, window)
-        self._ip_rule = ThrottleRule("ip", settings.login_max_failures_per_ip, window)
+        self._identifier_rule = ThrottleRule(settings.login_max_failures, window)
+        self._ip_rule = ThrottleRule(settings.login_max_failures_per_ip, window)
         self.refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
         #: The app document as last read (for the CORS helper); refreshed by every sign-in.
         self.app_record: AppRecord | None = None
@@ -139,27 +139,40 @@ class AuthService:
         )
         if problem:
             raise TracheaError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {problem}")
+        # Every registration from one IP counts against the per-IP budget: each costs a hash,
+        # and a flood must not starve logins (nor probe usernames without limit).
+        failures = self.store.login_failures
+        register_key = counter_key("register", self.app_id, client.ip or "unknown")
+        wait = await failures.reserve(register_key, self._ip_rule)
+        if wait:
+            await self._audit("register_throttled", client, method=NATIVE_METHOD)
+            raise TracheaError(ErrorCode.TOO_MANY_ATTEMPTS, retry_after=wait)
+        try:
+            user = await self._create_native_user(username, password, name)
+        finally:
+            await failures.release(register_key, self._ip_rule, failed=True)
+        await self._audit("register", client, user_id=user["_id"], method=NATIVE_METHOD)
+        return await self._sign_in(user, NATIVE_METHOD, client)
+
+    async def _create_native_user(
+        self, username: str, password: str, name: str | None
+    ) -> dict[str, Any]:
         # A cheap early answer; the unique index below is what actually guarantees it.
         if await self.store.users.find_by_username(username):
             raise TracheaError(ErrorCode.USERNAME_TAKEN)
         password_hash = await self.hasher.hash(password)
-        now = utcnow()
         try:
-            user = await self.store.users.insert(
+            return await self.store.users.insert(
                 {
                     "username": username.lower(),
                     "password_hash": password_hash,
                     "name": name,
                     "provider": NATIVE_METHOD,
-                    "apps": [
-                        {"app_id": self.app_id, "role": "member", "plan": "free", "joined_at": now}
-                    ],
+                    "apps": [new_app_entry(self.app_id)],
                 }
             )
         except DuplicateKeyError:
             raise TracheaError(ErrorCode.USERNAME_TAKEN) from None
-        await self._audit("register", client, user_id=user["_id"], method=NATIVE_METHOD)
-        return await self._sign_in(user, NATIVE_METHOD, client)
 
     async def login_with_password(
         self, *, identifier: str, password: str, by_email: bool, client: ClientContext
@@ -170,25 +183,18 @@ class AuthService:
         identifier = identifier.lower()
         id_key = counter_key("id", self.app_id, identifier)
         ip_key = counter_key("ip", self.app_id, client.ip or "unknown")
-        await self._refuse_if_throttled(id_key, ip_key, client)
-
-        users = self.store.users
-        user = await (
-            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
-        )
-        stored_hash = user.get("password_hash") if user else None
-        ok, new_hash = await self.hasher.verify(password, stored_hash)
-        if not ok or user is None or stored_hash is None:
-            await self.store.login_failures.record_failure(id_key, self._identifier_rule)
-            await self.store.login_failures.record_failure(ip_key, self._ip_rule)
-            await self._audit(
-                "login_failed",
-                client,
-                user_id=user["_id"] if user else None,
-                method=NATIVE_METHOD,
-                reason="unknown_user" if user is None else "wrong_password",
+        await self._reserve_attempt(id_key, ip_key, client)
+        failed = False
+        try:
+            user, stored_hash, new_hash = await self._check_password(
+                identifier, password, by_email, client
             )
-            raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+        except TracheaError:
+            failed = True
+            raise
+        finally:
+            await self.store.login_failures.release(id_key, self._identifier_rule, failed=failed)
+            await self.store.login_failures.release(ip_key, self._ip_rule, failed=failed)
         if not user.get("is_active", True):
             await self._audit(
                 "login_failed",
@@ -200,16 +206,41 @@ class AuthService:
             raise TracheaError(ErrorCode.USER_INACTIVE)
         await self.store.login_failures.clear(id_key)
         if new_hash:
-            await users.replace_password_hash(user["_id"], stored_hash, new_hash)
+            await self.store.users.replace_password_hash(user["_id"], stored_hash, new_hash)
         user = await self._join_app(user)
         return await self._sign_in(user, NATIVE_METHOD, client)
 
-    async def _refuse_if_throttled(self, id_key: str, ip_key: str, client: ClientContext) -> None:
-        wait = max(
-            await self.store.login_failures.blocked_for(id_key),
-            await self.store.login_failures.blocked_for(ip_key),
+    async def _check_password(
+        self, identifier: str, password: str, by_email: bool, client: ClientContext
+    ) -> tuple[dict[str, Any], str, str | None]:
+        """(user, stored hash, upgraded hash or None); ``INVALID_CREDENTIALS`` otherwise, after
+        the same hash work whether or not the account exists."""
+        users = self.store.users
+        user = await (
+            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
         )
-        if wait > 0:
+        stored_hash = user.get("password_hash") if user else None
+        ok, new_hash = await self.hasher.verify(password, stored_hash)
+        if not ok or user is None or stored_hash is None:
+            await self._audit(
+                "login_failed",
+                client,
+                user_id=user["_id"] if user else None,
+                method=NATIVE_METHOD,
+                reason="unknown_user" if user is None else "wrong_password",
+            )
+            raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+        return user, stored_hash, new_hash
+
+    async def _reserve_attempt(self, id_key: str, ip_key: str, client: ClientContext) -> None:
+        """Reserve a password attempt for the identifier and the client IP, or answer 429."""
+        failures = self.store.login_failures
+        wait = await failures.reserve(id_key, self._identifier_rule)
+        if not wait:
+            wait = await failures.reserve(ip_key, self._ip_rule)
+            if wait:
+                await failures.release(id_key, self._identifier_rule, failed=False)
+        if wait:
             await self._audit("login_throttled", client, method=NATIVE_METHOD)
             raise TracheaError(ErrorCode.TOO_MANY_ATTEMPTS, retry_after=wait)
 
@@ -259,7 +290,7 @@ class AuthService:
         """
         users = self.store.users
         profile = _firebase_profile(identity)
-        for _attempt in range(3):
+        for _attempt in range(4):
             user = await users.find_by_firebase_uid(identity.uid)  # firebase_uid_unique
             if user is not None:
                 return await self._fill_profile(user, identity, profile)
@@ -271,6 +302,12 @@ class AuthService:
                         if linked is not None:
                             return linked
                         continue  # the holder changed under us: look again
+                    if identity.email_verified and not holder.get("email_verified"):
+                        # Another Firebase account holds the address unverified: the proven
+                        # owner takes the address (the holder keeps its account).
+                        await users.evict_unverified_email(holder["_id"], identity.email)
+                        await self._audit("email_evicted", client, user_id=holder["_id"])
+                        continue
                     profile = {**profile, "email": None, "email_verified": None}
             try:
                 return await users.insert(
@@ -299,7 +336,7 @@ class AuthService:
             holder["_id"], identity.email or "", fields, unset
         )
         if linked is not None:
-            revoked = await self.store.refresh_tokens.revoke_all(holder["_id"]) if unset else 0
+            revoked = await self._end_sessions(holder["_id"]) if unproven else 0
             await self._audit(
                 "account_linked",
                 ClientContext(),
@@ -322,13 +359,20 @@ class AuthService:
             and key not in ("email", "email_verified")
             and user.get(key) is None
         }
-        if (
+        newly_verified = bool(
             identity.email
             and identity.email_verified
             and not user.get("email_verified")
             and user.get("email") in (None, identity.email)
-        ):
+        )
+        if newly_verified:
             fill.update(email=identity.email, email_verified=True)
+            if user.get("email"):
+                # Firebase gave this uid to the proven owner of an address that was unproven
+                # until now (with "one account per email", the owner's Google sign-in takes
+                # over an unverified email+password account): whoever held the account before
+                # loses every session.
+                await self._end_sessions(user["_id"])
         if not fill:
             return user
         try:
@@ -337,6 +381,10 @@ class AuthService:
             fill.pop("email", None)
             fill.pop("email_verified", None)
             return await self.store.users.update_fields(user["_id"], fill) or user
+
+    async def _end_sessions(self, user_id: ObjectId) -> int:
+        """Revoke every refresh token of the account, in every app."""
+        return await self.store.refresh_tokens.revoke_all(user_id)
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -451,10 +499,18 @@ class AuthService:
     # -- profile -----------------------------------------------------------------------------
 
     async def profile(self, user: CurrentUser) -> dict[str, Any]:
-        """The user's document; 401 when it no longer exists or is deactivated."""
+        """The user's document; 401 when it no longer exists, is deactivated, or this token's
+        session has ended (logout, refresh-token reuse, account takeover)."""
         doc = await self.store.users.get(self._user_oid(user))
         if doc is None or not doc.get("is_active", True):
             raise TracheaError(ErrorCode.INVALID_TOKEN, "This account no longer exists.")
+        # The access token's session must still be live: after logout, reuse detection,
+        # deactivation or an account takeover, its refresh tokens are revoked, and our routes
+        # refuse its access tokens at once (product routes rely on their short expiry).
+        if not await self.store.refresh_tokens.session_active(
+            doc["_id"], self.app_id, user.session_id
+        ):
+            raise TracheaError(ErrorCode.INVALID_TOKEN, "This session has ended; sign in again.")
         return doc
 
     async def update_profile(

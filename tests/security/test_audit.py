@@ -20,15 +20,19 @@ async def test_security_events_are_recorded_without_secrets(serve):
     refreshed = (
         await served.client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     ).json()
-    await served.client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     auth = bearer(refreshed["access_token"])
-    await served.client.patch(
+    plan = await served.client.patch(
         "/auth/users/me/plan",
         json={"plan": "pro", "email": "a@example.com", "proof": "receipt-secret"},
         headers=auth,
     )
-    await served.client.post("/auth/logout", headers=auth)
-    await served.client.delete("/auth/users/me", headers=auth)
+    assert plan.status_code == 200
+    assert (await served.client.delete("/auth/users/me", headers=auth)).status_code == 200
+    assert (await served.client.post("/auth/logout", headers=auth)).status_code == 200
+    reuse = await served.client.post(
+        "/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert reuse.json()["error"] == "REFRESH_TOKEN_REUSE"
 
     # The app's registration (by the operator, not over HTTP) is recorded too.
     recorded = [e for e in await events(served) if e["event"] != "app_registered"]

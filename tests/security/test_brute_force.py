@@ -136,3 +136,43 @@ async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(serve):
     # A client-supplied first hop before the real one is ignored (right-most untrusted wins).
     spoofed = await fail(served, "user9", headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.1"})
     assert_error(spoofed, 429, "TOO_MANY_ATTEMPTS")
+
+
+async def test_a_parallel_burst_cannot_outrun_the_counter(serve):
+    """Attempts are reserved before the slow hash: of 30 simultaneous guesses only the
+    threshold's worth are checked, and the right password sent in the burst gets no tokens."""
+    import asyncio
+
+    served = await serve(login_max_failures=3)
+    await served.register_user("alice")
+    guesses = [fail(served) for _ in range(30)]
+    right = served.login("alice", PASSWORD)
+    responses = await asyncio.gather(*guesses, right)
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(401) <= 3, statuses
+    assert statuses.count(429) >= 27
+    assert responses[-1].status_code == 429
+    assert "access_token" not in responses[-1].text
+
+
+async def test_a_successful_login_clears_the_identifiers_failures(serve):
+    served = await serve(login_max_failures=3)
+    await served.register_user("alice")
+    await fail(served)
+    await fail(served)
+    assert (await served.login("alice", PASSWORD)).status_code == 200
+    # Two more failures would have reached the threshold without the reset.
+    await fail(served)
+    await fail(served)
+    assert (await served.login("alice", PASSWORD)).status_code == 200
+
+
+async def test_registrations_from_one_ip_are_limited(serve):
+    served = await serve(login_max_failures_per_ip=3)
+    for i in range(3):
+        await served.register_user(f"user{i}")
+    response = await served.client.post(
+        "/auth/register", json={"username": "user9", "password": PASSWORD}
+    )
+    assert_error(response, 429, "TOO_MANY_ATTEMPTS")
+    assert await served.trachea.store.users.find_by_username("user9") is None

@@ -32,6 +32,16 @@ async def test_verified_email_links_to_the_native_account_and_drops_its_unproven
     assert_error(await fb.login("nativeowner"), 401, "INVALID_CREDENTIALS")
     stale = await fb.client.post("/auth/refresh", json={"refresh_token": native["refresh_token"]})
     assert_error(stale, 401, "REFRESH_TOKEN_INVALID")
+    # The pre-registered account's access token no longer works on the owner's account...
+    old_access = bearer(native["access_token"])
+    assert_error(await fb.client.get("/auth/users/me", headers=old_access), 401, "INVALID_TOKEN")
+    edit = await fb.client.patch(
+        "/auth/users/me", json={"phone": "+14155550123"}, headers=old_access
+    )
+    assert_error(edit, 401, "INVALID_TOKEN")
+    # ...while the owner's new one does.
+    owner = bearer(response.json()["access_token"])
+    assert (await fb.client.get("/auth/users/me", headers=owner)).status_code == 200
 
 
 async def test_a_firebase_user_with_the_victims_unverified_email_never_gets_the_account(fb):
@@ -88,3 +98,21 @@ async def test_the_method_comes_from_the_verified_token_not_the_request(firebase
     )
     assert_error(claimed, 422, "VALIDATION_ERROR")
     assert_error(await firebase_login(served, facebook), 403, "AUTH_METHOD_NOT_ALLOWED")
+
+
+async def test_sessions_of_an_unverified_holder_end_when_firebase_verifies_the_email(fb):
+    """With "one account per email", Firebase hands an unverified email+password account to the
+    owner who proves the address (same uid). Whoever held it before must lose every session."""
+    email = new_email("owner")
+    uid, squatter_token = fb.emulator.sign_up(email, "squatter password 1")
+    squatter = (await firebase_login(fb, squatter_token)).json()
+    fb.emulator.mark_email_verified(uid)
+    _, owner_token = fb.emulator.sign_in_with_password(email, "squatter password 1")
+    owner = await firebase_login(fb, owner_token)
+    assert owner.status_code == 200 and owner.json()["user"]["id"] == squatter["user"]["id"]
+    stale = await fb.client.post("/auth/refresh", json={"refresh_token": squatter["refresh_token"]})
+    assert_error(stale, 401, "REFRESH_TOKEN_INVALID")
+    old = await fb.client.get("/auth/users/me", headers=bearer(squatter["access_token"]))
+    assert_error(old, 401, "INVALID_TOKEN")
+    fresh = await fb.client.get("/auth/users/me", headers=bearer(owner.json()["access_token"]))
+    assert fresh.status_code == 200 and fresh.json()["email"] == email

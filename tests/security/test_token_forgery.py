@@ -22,7 +22,10 @@ def b64(data: dict | bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def claims_for(user: dict, **changes) -> dict:
+def claims_for(tokens: dict, **changes) -> dict:
+    """Valid claims for the victim's live session: each forgery differs in one way only, so a
+    refusal proves that one check (not a dead session) is what stops it."""
+    user = tokens["user"]
     now = int(time.time())
     claims = {
         "iss": "trachea-login",
@@ -33,7 +36,7 @@ def claims_for(user: dict, **changes) -> dict:
         "role": "member",
         "plan": "free",
         "provider": "username",
-        "sid": "s1",
+        "sid": jwt.get_unverified_claims(tokens["access_token"])["sid"],
         "jti": "j1",
         "iat": now,
         "exp": now + 600,
@@ -56,22 +59,20 @@ async def probe(served, token):
 @pytest.mark.parametrize("alg", ["none", "noNE", "NONE"])
 async def test_unsigned_tokens_are_refused(victim, alg):
     served, tokens = victim
-    token = f"{b64({'alg': alg, 'typ': 'at+jwt'})}.{b64(claims_for(tokens['user']))}."
+    token = f"{b64({'alg': alg, 'typ': 'at+jwt'})}.{b64(claims_for(tokens))}."
     assert_error(await probe(served, token), 401, "INVALID_TOKEN")
 
 
 async def test_another_algorithm_is_refused(victim):
     served, tokens = victim
-    token = jwt.encode(
-        claims_for(tokens["user"]), JWT_SECRET, algorithm="HS512", headers={"typ": "at+jwt"}
-    )
+    token = jwt.encode(claims_for(tokens), JWT_SECRET, algorithm="HS512", headers={"typ": "at+jwt"})
     assert_error(await probe(served, token), 401, "INVALID_TOKEN")
 
 
 async def test_another_key_is_refused(victim):
     served, tokens = victim
     token = jwt.encode(
-        claims_for(tokens["user"]), OTHER_SECRET, algorithm="HS256", headers={"typ": "at+jwt"}
+        claims_for(tokens), OTHER_SECRET, algorithm="HS256", headers={"typ": "at+jwt"}
     )
     assert_error(await probe(served, token), 401, "INVALID_TOKEN")
 
@@ -91,7 +92,7 @@ async def test_another_key_is_refused(victim):
 async def test_claims_are_enforced_with_the_right_code(victim, changes, code):
     served, tokens = victim
     token = jwt.encode(
-        claims_for(tokens["user"], **changes),
+        claims_for(tokens, **changes),
         JWT_SECRET,
         algorithm="HS256",
         headers={"typ": "at+jwt"},
@@ -128,13 +129,11 @@ async def test_embedded_jwk_and_jku_headers_never_select_a_key(victim):
         {"typ": "at+jwt", "jwk": public_jwk},
         {"typ": "at+jwt", "jku": "https://attacker.example/jwks.json", "kid": "k1"},
     ):
-        token = jwt.encode(
-            claims_for(tokens["user"]), private_pem, algorithm="RS256", headers=header
-        )
+        token = jwt.encode(claims_for(tokens), private_pem, algorithm="RS256", headers=header)
         assert_error(await probe(served, token), 401, "INVALID_TOKEN")
     # A kid naming anything still verifies with the one configured key only.
     with_kid = jwt.encode(
-        claims_for(tokens["user"]),
+        claims_for(tokens),
         OTHER_SECRET,
         algorithm="HS256",
         headers={"typ": "at+jwt", "kid": "../../dev/null"},
@@ -147,14 +146,12 @@ async def test_a_jwt_of_another_type_signed_with_our_key_is_not_an_access_token(
     served, tokens = victim
     for typ in ("JWT", "id+jwt", None):
         headers = {"typ": typ} if typ else {}
-        token = jwt.encode(
-            claims_for(tokens["user"]), JWT_SECRET, algorithm="HS256", headers=headers
-        )
+        token = jwt.encode(claims_for(tokens), JWT_SECRET, algorithm="HS256", headers=headers)
         if typ is None:  # python-jose adds typ=JWT by default
-            token = jwt.encode(claims_for(tokens["user"]), JWT_SECRET, algorithm="HS256")
+            token = jwt.encode(claims_for(tokens), JWT_SECRET, algorithm="HS256")
         assert_error(await probe(served, token), 401, "INVALID_TOKEN")
     genuine = jwt.encode(
-        claims_for(tokens["user"]), JWT_SECRET, algorithm="HS256", headers={"typ": "at+jwt"}
+        claims_for(tokens), JWT_SECRET, algorithm="HS256", headers={"typ": "at+jwt"}
     )
     assert (await probe(served, genuine)).status_code == 200
 

@@ -76,6 +76,20 @@ class RefreshTokenStore:
             {"$set": {"status": ROTATED, "rotated_at": now, "replaced_by": replaced_by}},
         )
 
+    async def session_active(self, user_id: ObjectId, app_id: str, session_id: str) -> bool:
+        """Whether the session still has an active (unexpired) refresh token."""
+        doc = await self.collection.find_one(  # user_app_status, then a handful of tokens
+            {
+                "user_id": user_id,
+                "app_id": app_id,
+                "status": ACTIVE,
+                "session_id": session_id,
+                "expires_at": {"$gt": utcnow()},
+            },
+            projection={"_id": 1},
+        )
+        return doc is not None
+
     async def get(self, token_hash: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": token_hash})
 

@@ -176,5 +176,14 @@ class UserStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def evict_unverified_email(self, user_id: ObjectId, email: str) -> bool:
+        """Remove ``email`` from an account that holds it unverified (one conditional update);
+        whether it did."""
+        result = await self.collection.update_one(
+            {"_id": user_id, "email": email, "email_verified": {"$ne": True}},
+            {"$unset": {"email": "", "email_verified": ""}, "$set": {"updated_at": utcnow()}},
+        )
+        return bool(result.modified_count)
+
     async def set_active(self, user_id: ObjectId, active: bool) -> dict[str, Any] | None:
         return await self.update_fields(user_id, {"is_active": active})

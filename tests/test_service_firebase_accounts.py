@@ -1,0 +1,70 @@
+"""Unit tests of our own account mapping for Firebase identities (no HTTP, no emulator): cases
+the emulator cannot produce, such as two Firebase uids claiming one email."""
+
+from __future__ import annotations
+
+import pytest
+
+from trachea_login.firebase import FirebaseIdentity
+from trachea_login.service import ClientContext
+
+
+def identity(uid: str, email: str | None, verified: bool, provider: str = "google"):
+    return FirebaseIdentity(
+        uid=uid,
+        provider=provider,
+        sign_in_provider=f"{provider}.com",
+        email=email,
+        email_verified=verified,
+        name=None,
+        picture=None,
+        phone_number=None,
+        claims={},
+    )
+
+
+@pytest.fixture
+async def service(register, make_trachea):
+    await register("app1", ("google", "password", "anonymous"))
+    trachea = make_trachea("app1", firebase_project_id="demo-trachea")
+    await trachea.startup()
+    yield trachea.service
+    await trachea.shutdown()
+
+
+async def upsert(service, ident):
+    return await service._upsert_firebase_user(ident, ClientContext())
+
+
+async def test_a_verified_owner_takes_the_address_from_an_unverified_firebase_holder(service):
+    squatter = await upsert(service, identity("uid-squatter", "owner@example.com", False))
+    assert squatter["email"] == "owner@example.com" and squatter["email_verified"] is False
+    owner = await upsert(service, identity("uid-owner", "owner@example.com", True))
+    assert owner["_id"] != squatter["_id"]
+    assert (owner["email"], owner["email_verified"]) == ("owner@example.com", True)
+    evicted = await service.store.users.get(squatter["_id"])
+    assert "email" not in evicted and "email_verified" not in evicted
+    assert evicted["firebase_uid"] == "uid-squatter"  # it keeps its account, not the address
+
+
+async def test_a_verified_holder_keeps_its_address(service):
+    first = await upsert(service, identity("uid-1", "shared@example.com", True))
+    second = await upsert(service, identity("uid-2", "shared@example.com", True))
+    assert second["_id"] != first["_id"] and "email" not in second
+    assert (await service.store.users.get(first["_id"]))["email"] == "shared@example.com"
+
+
+async def test_an_unverified_newcomer_never_takes_an_address(service):
+    holder = await upsert(service, identity("uid-1", "mine@example.com", False))
+    newcomer = await upsert(service, identity("uid-2", "mine@example.com", False))
+    assert "email" not in newcomer
+    assert (await service.store.users.get(holder["_id"]))["email"] == "mine@example.com"
+
+
+async def test_absent_profile_values_are_absent_fields_not_nulls(service):
+    """Sparse unique indexes count nulls on a real MongoDB: absent means absent."""
+    anonymous = await upsert(service, identity("anon-1", None, False, provider="anonymous"))
+    for field in ("email", "email_verified", "name", "avatar", "phone", "username"):
+        assert field not in anonymous, field
+    other = await upsert(service, identity("anon-2", None, False, provider="anonymous"))
+    assert other["_id"] != anonymous["_id"]
