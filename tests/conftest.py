@@ -6,6 +6,8 @@ when ``TRACHEA_TEST_MONGO_URI`` is set (each test then uses its own database, dr
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -41,6 +43,32 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Non
     monkeypatch.chdir(tmp_path)
 
 
+class YieldingMongo:
+    """Wraps a mongomock-motor client, database or collection so that every awaited call yields
+    to the event loop before and after it, as a round trip to a real MongoDB does. Without
+    this, mongomock runs each operation without yielding, and races between a read and the
+    write after it (the bugs real MongoDB exposes) never interleave in tests."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getitem__(self, name: str) -> YieldingMongo:
+        return YieldingMongo(self._target[name])
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)
+            result = await attribute(*args, **kwargs)
+            await asyncio.sleep(0)
+            return result
+
+        return call
+
+
 @pytest.fixture
 async def mongo_client() -> AsyncIterator[Any]:
     uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
@@ -51,7 +79,7 @@ async def mongo_client() -> AsyncIterator[Any]:
     else:
         from mongomock_motor import AsyncMongoMockClient
 
-        client = AsyncMongoMockClient()
+        client = YieldingMongo(AsyncMongoMockClient())
     yield client
     if uri:
         await client.close()

@@ -168,3 +168,15 @@ async def test_firebase_token_without_firebase_configured_is_not_a_500(serve):
     served = await serve()
     response = await served.client.post("/auth/login", json={"firebase_token": "whatever"})
     assert_error(response, 403, "AUTH_METHOD_NOT_ALLOWED")
+
+
+async def test_concurrent_first_logins_to_a_second_app_add_one_entry(serve):
+    import asyncio
+
+    first = await serve("app1")
+    await first.register_user("alice")
+    second = await serve("app2")
+    responses = await asyncio.gather(*(second.login("alice") for _ in range(5)))
+    assert [r.status_code for r in responses] == [200] * 5
+    doc = await first.trachea.store.users.find_by_username("alice")
+    assert [e["app_id"] for e in doc["apps"]] == ["app1", "app2"]

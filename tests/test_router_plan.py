@@ -149,3 +149,23 @@ async def test_without_a_policy_an_email_cannot_be_claimed_even_on_free(serve):
     )
     assert_error(response, 403, "PLAN_CHANGE_NOT_ALLOWED")
     assert await served.trachea.store.users.find_by_email("victim@example.com") is None
+
+
+async def test_two_concurrent_requests_cannot_both_add_an_email(serve):
+    import asyncio
+
+    served = await serve(plan_policy=allow_all)
+    tokens = await served.register_user()
+    auth = bearer(tokens["access_token"])
+    first, second = await asyncio.gather(
+        served.client.patch(
+            "/auth/users/me/plan", json={"plan": "free", "email": "a@example.com"}, headers=auth
+        ),
+        served.client.patch(
+            "/auth/users/me/plan", json={"plan": "free", "email": "b@example.com"}, headers=auth
+        ),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 422]
+    winner = first if first.status_code == 200 else second
+    doc = await served.trachea.store.users.find_by_username("alice")
+    assert doc["email"] == winner.json()["email"]

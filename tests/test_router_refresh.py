@@ -88,7 +88,11 @@ async def test_expired_refresh_token_is_invalid(serve):
     served = await serve()
     tokens = await served.register_user()
     collection = served.trachea.store.refresh_tokens.collection
+    # Without the TTL index, as on a real MongoDB between two runs of its TTL monitor (once a
+    # minute): the expired document is still there, and our query must refuse it.
+    await collection.drop_index("expires_at_ttl")
     await collection.update_many({}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+    assert await collection.count_documents({}) == 1
     assert_error(await refresh(served, tokens["refresh_token"]), 401, "REFRESH_TOKEN_INVALID")
 
 
@@ -139,3 +143,20 @@ async def test_refresh_token_ttl_index_exists(serve):
     info = await served.trachea.store.refresh_tokens.collection.index_information()
     ttl = info["expires_at_ttl"]
     assert ttl["key"] == [("expires_at", 1)] and ttl["expireAfterSeconds"] == 0
+
+
+async def test_a_revoked_token_costs_no_successor(serve):
+    served = await serve()
+    tokens = await served.register_user()
+    await served.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    collection = served.trachea.store.refresh_tokens.collection
+    before = await collection.count_documents({})
+    assert_error(await refresh(served, tokens["refresh_token"]), 401, "REFRESH_TOKEN_INVALID")
+    assert await collection.count_documents({}) == before
+
+
+async def test_a_method_disabled_since_sign_in_cannot_refresh(serve):
+    served = await serve(methods=("username", "google"), firebase_project_id="demo-trachea")
+    tokens = await served.register_user()
+    await served.trachea.store.apps.update("app1", {"allowed_auth_methods": ["google"]})
+    assert_error(await refresh(served, tokens["refresh_token"]), 403, "AUTH_METHOD_NOT_ALLOWED")

@@ -28,7 +28,7 @@ from .passwords import PasswordHasher, password_problem
 from .store import AppRecord, Store
 from .store._time import utcnow
 from .store.login_failures import ThrottleRule, counter_key
-from .store.refresh_tokens import ROTATED, hash_refresh_token
+from .store.refresh_tokens import ACTIVE, ROTATED, hash_refresh_token
 from .store.users import app_entry, new_app_entry, object_id
 from .tokens import AccessTokens, CurrentUser, new_refresh_token
 
@@ -402,24 +402,29 @@ class AuthService:
         await self._audit("login", client, user_id=user["_id"], method=provider)
         return SignIn(tokens=tokens, user=user, provider=provider)
 
-    async def _issue(
-        self, user: dict[str, Any], provider: str, session_id: str, parent_hash: str | None = None
-    ) -> IssuedTokens:
-        refresh_token = new_refresh_token()
+    async def _issue(self, user: dict[str, Any], provider: str, session_id: str) -> IssuedTokens:
+        refresh_token = await self._new_refresh_token(user["_id"], session_id, provider)
+        return IssuedTokens(
+            access_token=self._access_token(user, provider, session_id),
+            refresh_token=refresh_token,
+            expires_in=self.tokens.expires_in,
+        )
+
+    async def _new_refresh_token(
+        self, user_id: ObjectId, session_id: str, provider: str, parent_hash: str | None = None
+    ) -> str:
+        """A new refresh token of the session, stored as its hash; returns the token."""
+        token = new_refresh_token()
         await self.store.refresh_tokens.insert(
-            hash_refresh_token(refresh_token),
-            user_id=user["_id"],
+            hash_refresh_token(token),
+            user_id=user_id,
             app_id=self.app_id,
             session_id=session_id,
             provider=provider,
             expires_at=utcnow() + self.refresh_lifetime,
             parent_hash=parent_hash,
         )
-        return IssuedTokens(
-            access_token=self._access_token(user, provider, session_id),
-            refresh_token=refresh_token,
-            expires_in=self.tokens.expires_in,
-        )
+        return token
 
     def _access_token(self, user: dict[str, Any], provider: str, session_id: str) -> str:
         entry = app_entry(user, self.app_id) or {}
@@ -436,7 +441,7 @@ class AuthService:
     async def refresh(self, *, refresh_token: str, client: ClientContext) -> IssuedTokens:
         """Rotate a refresh token: exactly one of any concurrent uses succeeds; presenting a
         rotated token again revokes every refresh token of that user for this app."""
-        await self.active_app(client)
+        app = await self.active_app(client)
         tokens = self.store.refresh_tokens
         old_hash = hash_refresh_token(refresh_token)
         old = await tokens.get(old_hash)
@@ -444,21 +449,16 @@ class AuthService:
             raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
         if old["status"] == ROTATED:
             await self._reuse_detected(old, client)
+        if old["status"] != ACTIVE:
+            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
+        user_id, session_id, provider = old["user_id"], old["session_id"], old["provider"]
+        # A method the operator has since disabled does not live on through refreshes.
+        self.require_method(app, provider)
 
         # The successor is written before the old token is rotated, so whoever later sees the
         # old token "rotated" and revokes the family also revokes this successor.
-        user_id, session_id, provider = old["user_id"], old["session_id"], old["provider"]
-        new_token = new_refresh_token()
+        new_token = await self._new_refresh_token(user_id, session_id, provider, old_hash)
         new_hash = hash_refresh_token(new_token)
-        await tokens.insert(
-            new_hash,
-            user_id=user_id,
-            app_id=self.app_id,
-            session_id=session_id,
-            provider=provider,
-            expires_at=utcnow() + self.refresh_lifetime,
-            parent_hash=old_hash,
-        )
         if await tokens.rotate(old_hash, self.app_id, replaced_by=new_hash) is None:
             await tokens.delete(new_hash)
             current = await tokens.get(old_hash)
@@ -569,11 +569,22 @@ class AuthService:
             raise TracheaError(ErrorCode.PLAN_CHANGE_NOT_ALLOWED)
         try:
             updated = await self.store.users.set_app_fields(
-                doc["_id"], self.app_id, {"plan": plan}, extra
+                doc["_id"],
+                self.app_id,
+                {"plan": plan},
+                extra,
+                # Adding an email: only while the account still has none (a concurrent request
+                # may have added one since we read it).
+                only_if={"email": {"$exists": False}} if extra else None,
             )
         except DuplicateKeyError:
             raise TracheaError(ErrorCode.EMAIL_TAKEN) from None
         if updated is None:
+            if extra and (await self.profile(user)).get("email"):
+                raise TracheaError(
+                    ErrorCode.VALIDATION_ERROR,
+                    "Invalid request: email: the account already has an email address",
+                )
             raise TracheaError(ErrorCode.INVALID_TOKEN, "This account is not a member of this app.")
         previous = (app_entry(doc, self.app_id) or {}).get("plan")
         await self._audit("plan_changed", client, user_id=doc["_id"], old=previous, new=plan)

@@ -138,10 +138,12 @@ class UserStore:
         app_id: str,
         app_fields: dict[str, Any],
         extra_set: dict[str, Any] | None = None,
+        only_if: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Set fields of the user's entry for ``app_id`` (positional ``apps.$``) in one atomic
-        update; return the user, or ``None`` if the user has no entry for that app. May raise
-        ``DuplicateKeyError`` via ``extra_set`` (an email taken by another account).
+        update; return the user, or ``None`` if the user has no entry for that app (or
+        ``only_if``, an extra filter, does not match). May raise ``DuplicateKeyError`` via
+        ``extra_set`` (an email taken by another account).
 
         ``update_one`` then a read, not ``find_one_and_update``: mongomock's
         ``find_one_and_update`` re-runs the update filtered by ``_id`` alone, so ``apps.$``
@@ -152,7 +154,7 @@ class UserStore:
         update.update(extra_set or {})
         update["updated_at"] = utcnow()
         result = await self.collection.update_one(
-            {"_id": user_id, "apps.app_id": app_id}, {"$set": update}
+            {**(only_if or {}), "_id": user_id, "apps.app_id": app_id}, {"$set": update}
         )
         if result.matched_count == 0:
             return None
