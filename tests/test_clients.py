@@ -60,3 +60,22 @@ async def test_a_client_made_from_the_uri_is_closed_at_shutdown(monkeypatch):
     monkeypatch.setattr(trachea.mongo_client, "close", spy)
     await trachea.shutdown()
     assert closed == [True]
+
+
+async def test_a_client_made_from_the_uri_is_reopened_for_a_second_start():
+    from trachea_login import TracheaConfigError
+
+    trachea = TracheaLogin(
+        app_id="a",
+        app_secret="s" * 20,
+        jwt_secret=JWT_SECRET,
+        mongo_uri="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50",
+    )
+    first = trachea.mongo_client
+    await trachea.shutdown()
+    # A closed AsyncMongoClient would raise InvalidOperation; a fresh one tries to connect.
+    with pytest.raises(TracheaConfigError, match="Cannot reach MongoDB"):
+        await trachea.startup()
+    assert trachea.mongo_client is not first
+    assert trachea.service.store is trachea.store
+    await trachea.shutdown()

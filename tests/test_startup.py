@@ -103,3 +103,22 @@ async def test_embedded_database_logs_a_data_loss_warning(register, caplog, db_n
         await trachea.startup()
     assert any("data" in r.getMessage() and "lost" in r.getMessage() for r in caplog.records)
     await trachea.shutdown()
+
+
+async def test_the_app_starts_again_after_a_shutdown(register, make_trachea, firebase_emulator):
+    """A second lifespan (a TestClient used twice) works: what shutdown closed is reopened."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from .conftest import FIREBASE, default_app
+
+    await register("app1", ALL_METHODS)
+    trachea = make_trachea("app1", **FIREBASE)
+    app = default_app(trachea)
+    _, token = firebase_emulator.sign_in_with_idp("google.com", email="twice@example.com")
+    for _ in range(2):
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                response = await client.post("/auth/login", json={"firebase_token": token})
+                assert response.status_code == 200, response.text

@@ -8,6 +8,7 @@ Every error from a trachea-login route is ``{"error": CODE, "message": text, "st
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -174,11 +175,21 @@ def error_response(error: TracheaError) -> JSONResponse:
     )
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+
+
+def _shown_location(part: object) -> str:
+    """A location part as shown in a message. Field names of unknown fields come from the
+    client, so anything but a short plain name is not repeated."""
+    text = str(part)
+    return text if isinstance(part, int) or _SAFE_NAME.match(text) else "(unknown field)"
+
+
 def describe_validation_error(exc: RequestValidationError) -> str:
     """A human message for a 422 that names the fields but never echoes their values."""
     parts: list[str] = []
     for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+        loc = ".".join(_shown_location(p) for p in err.get("loc", ()) if p not in ("body",))
         kind = err.get("type", "")
         if kind == "extra_forbidden":
             text = "is not an accepted field"

@@ -29,7 +29,7 @@ from .store import AppRecord, Store
 from .store._time import utcnow
 from .store.login_failures import ThrottleRule, counter_key
 from .store.refresh_tokens import ACTIVE, ROTATED, hash_refresh_token
-from .store.users import app_entry, new_app_entry, object_id
+from .store.users import DEFAULT_PLAN, DEFAULT_ROLE, app_entry, new_app_entry, object_id
 from .tokens import AccessTokens, CurrentUser, new_refresh_token
 
 logger = logging.getLogger("trachea_login")
@@ -432,8 +432,8 @@ class AuthService:
         return self.tokens.issue(
             sub=sub,
             uid=str(user["_id"]),
-            role=entry.get("role", "member"),
-            plan=entry.get("plan", "free"),
+            role=entry.get("role", DEFAULT_ROLE),
+            plan=entry.get("plan", DEFAULT_PLAN),
             provider=provider,
             session_id=session_id,
         )

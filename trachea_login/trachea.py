@@ -53,29 +53,14 @@ class TracheaLogin:
                 "(use mongomock:// for the embedded in-memory database)"
             )
         self._owns_client = mongo_client is None
-        if mongo_client is None:
-            try:
-                mongo_client, database = open_database(
-                    self.settings.mongo_uri or "", self.settings.db_name
-                )
-            except (ConfigurationError, ValueError) as exc:
-                # The driver's text may quote the URI (and its password): name the class only.
-                raise TracheaConfigError(
-                    f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
-                ) from None
-        else:
-            database = mongo_client[self.settings.db_name]
         self.mongo_client = mongo_client
-        self.store = Store(database, audit_retention_days=self.settings.audit_retention_days)
+        self.store = self._open_store()
         self.tokens = AccessTokens(self.settings)
         self.hasher = PasswordHasher(
             self.settings.password_hash_rounds,
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
-        self.firebase = FirebaseVerifier.from_settings(
-            self.settings,
-            instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
-        )
+        self.firebase = self._open_firebase()
         self.service = AuthService(
             self.settings, self.store, self.tokens, self.hasher, self.firebase, plan_policy
         )
@@ -87,6 +72,38 @@ class TracheaLogin:
             max_body_bytes=self.settings.max_body_bytes,
         )
         self.started = False
+        self._closed = False
+
+    def _open_store(self) -> Store:
+        """The store on the given client, or on a client of our own made from the URI."""
+        if not self._owns_client:
+            database = self.mongo_client[self.settings.db_name]
+        else:
+            try:
+                self.mongo_client, database = open_database(
+                    self.settings.mongo_uri or "", self.settings.db_name
+                )
+            except (ConfigurationError, ValueError) as exc:
+                # The driver's text may quote the URI (and its password): name the class only.
+                raise TracheaConfigError(
+                    f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
+                ) from None
+        return Store(database, audit_retention_days=self.settings.audit_retention_days)
+
+    def _open_firebase(self) -> FirebaseVerifier | None:
+        return FirebaseVerifier.from_settings(
+            self.settings,
+            instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
+        )
+
+    def _reopen(self) -> None:
+        """After a shutdown, recreate what it closed, so the app can start again (a second
+        lifespan, e.g. a TestClient used twice). The embedded database is never closed, so
+        its data lives as long as the process."""
+        if self._owns_client and not self.settings.uses_embedded_database:
+            self.store = self.service.store = self._open_store()
+        self.firebase = self.service.firebase = self._open_firebase()
+        self._closed = False
 
     @property
     def app_id(self) -> str:
@@ -116,6 +133,8 @@ class TracheaLogin:
 
     async def startup(self) -> None:
         """Create indexes and check this app's registration; raise ``TracheaConfigError``."""
+        if self._closed:
+            self._reopen()
         try:
             await self.store.ensure_indexes()
         except ConnectionFailure as exc:
@@ -161,8 +180,9 @@ class TracheaLogin:
         self.hasher.close()
         if self.firebase is not None:
             self.firebase.close()
-        if self._owns_client:
+        if self._owns_client and not self.settings.uses_embedded_database:
             await close_client(self.mongo_client)
+        self._closed = True
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:

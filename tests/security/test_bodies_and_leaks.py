@@ -73,3 +73,17 @@ async def test_token_responses_are_not_cacheable(serve):
         "/auth/register", json={"username": "bob", "password": PASSWORD}
     )
     assert registered.headers["cache-control"] == "no-store"
+
+
+async def test_unknown_field_names_are_not_echoed_unless_plain_and_short(serve):
+    served = await serve()
+    hostile = "<img src=x onerror=alert(1)>" + "A" * 5000
+    response = await served.client.post(
+        "/auth/register", json={"username": "bob", "password": PASSWORD, hostile: 1}
+    )
+    body = assert_error(response, 422, "VALIDATION_ERROR")
+    assert "<img" not in body["message"] and len(body["message"]) < 200
+    plain = await served.client.post(
+        "/auth/register", json={"username": "bob", "password": PASSWORD, "role": "admin"}
+    )
+    assert "role" in assert_error(plain, 422, "VALIDATION_ERROR")["message"]

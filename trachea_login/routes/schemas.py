@@ -23,6 +23,7 @@ from pydantic import (
 
 from ..passwords import PASSWORD_MAX_LENGTH
 from ..store._time import aware
+from ..store.users import DEFAULT_PLAN, DEFAULT_ROLE, app_entry
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
 E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -116,12 +117,10 @@ class ProfileUpdate(_Strict):
 
     ``null`` clears a field."""
 
-    # Dates arrive as JSON strings; strict mode would refuse them, so this field is lax.
-    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
-
     name: Name | None = None
     avatar: AvatarUrl | None = None
     phone: Phone | None = None
+    # Dates arrive as JSON strings, which strict mode would refuse: this one field is lax.
     date_of_birth: Annotated[PastDate, Field(strict=False)] | None = None
     address: Address | None = None
     app_id: AppId | None = None
@@ -189,7 +188,7 @@ class UserResponse(BaseModel):
 
     @classmethod
     def from_document(cls, doc: dict[str, Any], *, app_id: str, provider: str) -> UserResponse:
-        entry = next((e for e in doc.get("apps", ()) if e.get("app_id") == app_id), {})
+        entry = app_entry(doc, app_id) or {}
         joined = entry.get("joined_at")
         return cls(
             id=str(doc["_id"]),
@@ -203,8 +202,8 @@ class UserResponse(BaseModel):
             address=doc.get("address"),
             provider=provider,
             app_id=app_id,
-            role=entry.get("role", "member"),
-            plan=entry.get("plan", "free"),
+            role=entry.get("role", DEFAULT_ROLE),
+            plan=entry.get("plan", DEFAULT_PLAN),
             joined_at=aware(joined) if joined else None,
         )
 
