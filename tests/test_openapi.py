@@ -15,6 +15,7 @@ EXPECTED = {
         "VALIDATION_ERROR",
         "PAYLOAD_TOO_LARGE",
         "ORIGIN_NOT_ALLOWED",
+        "TOO_MANY_ATTEMPTS",
     },
     ("post", "/auth/login"): {
         "INVALID_CREDENTIALS",
@@ -26,9 +27,13 @@ EXPECTED = {
         "APP_NOT_FOUND",
         "APP_MISMATCH",
     },
-    ("post", "/auth/refresh"): {"REFRESH_TOKEN_INVALID", "REFRESH_TOKEN_REUSE"},
+    ("post", "/auth/refresh"): {
+        "REFRESH_TOKEN_INVALID",
+        "REFRESH_TOKEN_REUSE",
+        "AUTH_METHOD_NOT_ALLOWED",
+    },
     ("post", "/auth/logout"): {"INVALID_TOKEN", "TOKEN_EXPIRED"},
-    ("get", "/auth/users/me"): {"INVALID_TOKEN", "TOKEN_EXPIRED"},
+    ("get", "/auth/users/me"): {"INVALID_TOKEN", "TOKEN_EXPIRED", "APP_INACTIVE"},
     ("patch", "/auth/users/me"): {"INVALID_TOKEN", "VALIDATION_ERROR"},
     ("delete", "/auth/users/me"): {"INVALID_TOKEN"},
     ("patch", "/auth/users/me/plan"): {

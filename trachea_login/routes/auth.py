@@ -51,7 +51,11 @@ def build_auth_routes(
         tags=["auth"],
         summary="Create a native (username + password) account and sign in",
         responses=error_responses(
-            *APP_ERRORS, E.AUTH_METHOD_NOT_ALLOWED, E.USERNAME_TAKEN, E.ORIGIN_NOT_ALLOWED
+            *APP_ERRORS,
+            E.AUTH_METHOD_NOT_ALLOWED,
+            E.USERNAME_TAKEN,
+            E.ORIGIN_NOT_ALLOWED,
+            E.TOO_MANY_ATTEMPTS,
         ),
     )
     async def register(
@@ -107,7 +111,11 @@ def build_auth_routes(
         tags=["auth"],
         summary="Exchange a refresh token for new tokens (the old one stops working)",
         responses=error_responses(
-            *APP_ERRORS, E.REFRESH_TOKEN_INVALID, E.REFRESH_TOKEN_REUSE, E.ORIGIN_NOT_ALLOWED
+            *APP_ERRORS,
+            E.REFRESH_TOKEN_INVALID,
+            E.REFRESH_TOKEN_REUSE,
+            E.ORIGIN_NOT_ALLOWED,
+            E.AUTH_METHOD_NOT_ALLOWED,
         ),
     )
     async def refresh(
