@@ -20,6 +20,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from trachea_login import TracheaLogin, register_app
+from trachea_login.clock import AdjustableClock
+from trachea_login.services import APP_RECORD_MAX_AGE
 
 pytest_plugins = ["tests.conftest_firebase"]  # the session-wide Auth emulator fixture
 
@@ -124,13 +126,22 @@ async def register(database: Any) -> Callable[..., Awaitable[Any]]:
 
 
 @pytest.fixture
-def make_trachea(mongo_client: Any, db_name: str) -> Callable[..., TracheaLogin]:
+def clock() -> AdjustableClock:
+    """The test's clock, shared by every instance it builds: ``clock.advance(seconds=6)``."""
+    return AdjustableClock()
+
+
+@pytest.fixture
+def make_trachea(
+    mongo_client: Any, db_name: str, clock: AdjustableClock
+) -> Callable[..., TracheaLogin]:
     """Build a TracheaLogin for ``app_id`` on the test database (not started)."""
 
     def _make(app_id: str = "app1", **settings: Any) -> TracheaLogin:
         settings.setdefault("app_secret", secret_for(app_id))
         settings.setdefault("jwt_secret", JWT_SECRET)
         settings.setdefault("password_hash_rounds", FAST_ROUNDS)
+        settings.setdefault("clock", clock)
         return TracheaLogin(app_id=app_id, db_name=db_name, mongo_client=mongo_client, **settings)
 
     return _make
@@ -143,6 +154,7 @@ class Served:
         self.trachea = trachea
         self.app = app
         self.client = client
+        self.clock: AdjustableClock = trachea.clock  # type: ignore[assignment]
 
     async def register_user(
         self, username: str = "alice", password: str = PASSWORD, **extra: Any
@@ -152,6 +164,11 @@ class Served:
         )
         assert response.status_code == 200, response.text
         return response.json()
+
+    def let_app_cache_expire(self) -> None:
+        """Move the clock past the app cache's freshness: an operator's change to the app is
+        now seen (it takes effect within that time in every worker)."""
+        self.clock.advance(seconds=APP_RECORD_MAX_AGE.total_seconds())
 
     async def login(self, username: str = "alice", password: str = PASSWORD) -> httpx.Response:
         return await self.client.post(
@@ -272,3 +289,9 @@ def assert_product_error(response: httpx.Response, status: int, code: str) -> di
     if status == 401:
         assert response.headers.get("www-authenticate") == "Bearer"
     return detail
+
+
+async def raw_user(served: Any, **query: Any) -> dict[str, Any] | None:
+    """The user's MongoDB document as stored (for assertions on storage: absent fields, hashes)."""
+    trachea = getattr(served, "trachea", served)
+    return await trachea.store.users.collection.find_one(query)

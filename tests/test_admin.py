@@ -6,8 +6,10 @@ from bson import ObjectId
 from mongomock_motor import AsyncMongoMockClient
 
 from trachea_login import admin
+from trachea_login.records import TokenStatus
 from trachea_login.store import Store
-from trachea_login.store.refresh_tokens import ACTIVE, REVOKED
+
+ACTIVE, REVOKED = TokenStatus.ACTIVE.value, TokenStatus.REVOKED.value
 
 SECRET = "s3cret-app-secret-for-tests"
 ROUNDS = 4
@@ -39,8 +41,9 @@ async def insert_user(database, **fields):
             {"app_id": "app2", "role": "guest", "plan": "pro", "joined_at": now},
         ],
     )
-    users = Store(database).users
-    return await users.get((await users.insert(fields))["_id"])  # as stored (naive datetimes)
+    fields.setdefault("is_active", True)
+    result = await database["users"].insert_one(fields)
+    return await Store(database).users.get(result.inserted_id)
 
 
 async def insert_token(database, user_id, app_id, token_hash):
@@ -270,13 +273,13 @@ async def test_find_user_by_each_key(database, key):
     )
     await insert_user(database, username="bob")
     query = {
-        "id": str(user["_id"]),
+        "id": str(user.id),
         "username": "alice",
         "USERNAME": "ALICE",
         "email": "Alice@Example.com",
         "firebase_uid": "fb-uid-alice",
     }[key]
-    assert (await admin.find_user(database, query))["_id"] == user["_id"]
+    assert (await admin.find_user(database, query)).id == user.id
 
 
 async def test_find_user_raises_for_an_unknown_user(database):
@@ -292,7 +295,7 @@ async def test_find_user_refuses_a_query_matching_two_users(database):
     other = await insert_user(database, username="shared-name")
     with pytest.raises(admin.AmbiguousUser, match="matches 2 users") as info:
         await admin.find_user(database, "shared-name")
-    assert set(info.value.user_ids) == {str(alice["_id"]), str(other["_id"])}
+    assert set(info.value.user_ids) == {str(alice.id), str(other.id)}
 
 
 async def test_find_user_refuses_an_empty_query(database):
@@ -321,11 +324,11 @@ async def test_user_public_view_has_no_hash_or_internal_fields(database):
 async def test_set_user_role_changes_only_that_apps_entry(database, app_id, expected):
     user = await insert_user(database, username="alice")
     updated = await admin.set_user_role(database, "alice", app_id, "admin")
-    stored = await Store(database).users.get(user["_id"])
+    stored = await Store(database).users.get(user.id)
     assert stored == updated
-    assert [(e["app_id"], e["role"], e["plan"]) for e in stored["apps"]] == expected
+    assert [(e.app_id, e.role, e.plan) for e in stored.apps] == expected
     untouched = 1 if app_id == "app1" else 0
-    assert stored["apps"][untouched] == user["apps"][untouched]
+    assert stored.apps[untouched] == user.apps[untouched]
 
 
 @pytest.mark.parametrize(
@@ -338,17 +341,15 @@ async def test_set_user_role_changes_only_that_apps_entry(database, app_id, expe
 async def test_set_user_plan_changes_only_that_apps_entry(database, app_id, expected):
     user = await insert_user(database, username="alice", email="alice@example.com")
     await admin.set_user_plan(database, "alice", app_id, "enterprise")
-    stored = await Store(database).users.get(user["_id"])
-    assert [(e["app_id"], e["role"], e["plan"]) for e in stored["apps"]] == expected
+    stored = await Store(database).users.get(user.id)
+    assert [(e.app_id, e.role, e.plan) for e in stored.apps] == expected
 
 
 async def test_set_user_plan_to_paid_needs_an_email(database):
     await insert_user(database, username="alice")
     with pytest.raises(ValueError, match="no email"):
         await admin.set_user_plan(database, "alice", "app1", "pro")
-    assert (await admin.set_user_plan(database, "alice", "app2", "free"))["apps"][1]["plan"] == (
-        "free"
-    )
+    assert (await admin.set_user_plan(database, "alice", "app2", "free")).apps[1].plan == "free"
 
 
 @pytest.mark.parametrize(
@@ -364,14 +365,14 @@ async def test_unknown_role_or_plan_is_refused(database, operation):
     user = await insert_user(database, username="alice", email="alice@example.com")
     with pytest.raises(ValueError, match="must be one of"):
         await operation(database)
-    assert (await Store(database).users.get(user["_id"]))["apps"] == user["apps"]
+    assert (await Store(database).users.get(user.id)).apps == user.apps
 
 
 async def test_role_for_an_app_the_user_never_joined_is_not_a_member(database):
     user = await insert_user(database, username="alice")
     with pytest.raises(admin.NotAMember, match="no entry for app 'app3'"):
         await admin.set_user_role(database, "alice", "app3", "admin")
-    assert (await Store(database).users.get(user["_id"]))["apps"] == user["apps"]
+    assert (await Store(database).users.get(user.id)).apps == user.apps
 
 
 async def test_role_for_an_unknown_user_raises_user_not_found(database):
@@ -382,25 +383,25 @@ async def test_role_for_an_unknown_user_raises_user_not_found(database):
 async def test_deactivate_user_revokes_refresh_tokens_of_every_app(database):
     user = await insert_user(database, username="alice")
     other = await insert_user(database, username="bob")
-    await insert_token(database, user["_id"], "app1", "h1")
-    await insert_token(database, user["_id"], "app2", "h2")
-    await insert_token(database, other["_id"], "app1", "h3")
+    await insert_token(database, user.id, "app1", "h1")
+    await insert_token(database, user.id, "app2", "h2")
+    await insert_token(database, other.id, "app1", "h3")
 
     updated, revoked = await admin.deactivate_user(database, "alice")
 
-    assert updated["is_active"] is False
+    assert updated.is_active is False
     assert revoked == 2
     tokens = {doc["_id"]: doc["status"] async for doc in database["refresh_tokens"].find({})}
     assert tokens == {"h1": REVOKED, "h2": REVOKED, "h3": ACTIVE}
-    assert (await Store(database).users.get(other["_id"]))["is_active"] is True
+    assert (await Store(database).users.get(other.id)).is_active is True
 
 
 async def test_reactivate_user_sets_is_active_and_leaves_tokens_revoked(database):
     user = await insert_user(database, username="alice")
-    await insert_token(database, user["_id"], "app1", "h1")
+    await insert_token(database, user.id, "app1", "h1")
     await admin.deactivate_user(database, "alice")
-    updated = await admin.reactivate_user(database, str(user["_id"]))
-    assert updated["is_active"] is True
+    updated = await admin.reactivate_user(database, str(user.id))
+    assert updated.is_active is True
     assert (await database["refresh_tokens"].find_one({"_id": "h1"}))["status"] == REVOKED
 
 
@@ -426,7 +427,7 @@ async def test_operator_actions_are_audited(database):
     await admin.set_auth_methods(database, "audited", ["username", "google"])
     await admin.set_domains(database, "audited", ["app.example.com"])
     new_secret = await admin.rotate_app_secret(database, "audited", secret_hash_rounds=4)
-    user = await Store(database).users.insert({"username": "carol", "apps": []})
+    user = await Store(database).users.insert({"username": "carol"})
     await admin.deactivate_user(database, "carol")
     await admin.reactivate_user(database, "carol")
     events = [e async for e in database["audit_events"].find({}).sort("at", 1)]
@@ -443,11 +444,12 @@ async def test_operator_actions_are_audited(database):
     ]
     assert all(e.get("actor") == "cli" for e in events[1:])
     assert events[3]["methods"] == ["username", "google"]
-    assert events[6]["user_id"] == user["_id"] and "app_id" not in events[6]
+    assert events[6]["user_id"] == user.id and "app_id" not in events[6]
     assert new_secret not in repr(events) and "s" * 24 not in repr(events)
 
 
 def test_a_user_without_is_active_shows_as_active():
     from trachea_login.admin import user_public_view
+    from trachea_login.records import UserRecord
 
-    assert user_public_view({"_id": "x", "apps": []})["is_active"] is True
+    assert user_public_view(UserRecord(id=ObjectId()))["is_active"] is True

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from trachea_login import admin
 from trachea_login.cli import build_cli
+from trachea_login.records import TokenStatus
 from trachea_login.store import Store
-from trachea_login.store.refresh_tokens import ACTIVE, REVOKED
 
 SECRET = "original-app-secret-0123456789"
 PUBLIC_APP_KEYS = {
@@ -93,8 +93,9 @@ def insert_user(database, **fields):
             {"app_id": "app2", "role": "guest", "plan": "pro", "joined_at": now},
         ],
     )
-    users = Store(database).users
-    return run(users.get(run(users.insert(fields))["_id"]))
+    fields.setdefault("is_active", True)
+    result = run(database["users"].insert_one(fields))
+    return run(database["users"].find_one({"_id": result.inserted_id}))  # as stored
 
 
 @pytest.fixture
@@ -109,12 +110,15 @@ def alice(database):
     )
 
 
+ACTIVE, REVOKED = TokenStatus.ACTIVE.value, TokenStatus.REVOKED.value
+
+
 def stored_app(database, app_id="app1"):
     return run(database["apps"].find_one({"app_id": app_id}))
 
 
 def stored_user(database, user):
-    return run(Store(database).users.get(user["_id"]))
+    return run(database["users"].find_one({"_id": user["_id"]}))
 
 
 def entries(user):

@@ -53,8 +53,10 @@ async def test_disabling_with_the_cli_makes_logins_403(operator, serve):
     served = await serve("app1")
     await served.register_user("alice")
     await operator("apps", "disable", "app1")
+    served.let_app_cache_expire()
     assert_error(await served.login("alice"), 403, "APP_INACTIVE")
     await operator("apps", "enable", "app1")
+    served.let_app_cache_expire()
     assert (await served.login("alice")).status_code == 200
 
 

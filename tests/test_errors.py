@@ -109,7 +109,7 @@ async def test_unexpected_errors_are_500_with_the_shape_and_no_trace(serve, monk
     async def broken(*args, **kwargs):
         raise RuntimeError("driver said: secret connection string mongodb://u:p@h")
 
-    monkeypatch.setattr(served.trachea.service, "register", broken)
+    monkeypatch.setattr(served.trachea.service.native, "register", broken)
     response = await served.client.post(
         "/auth/register", json={"username": "alice", "password": PASSWORD}
     )
@@ -125,7 +125,7 @@ async def test_database_failures_are_503_with_retry_after(serve, monkeypatch):
     async def unreachable(*args, **kwargs):
         raise ServerSelectionTimeoutError("localhost:27017: [Errno 111] Connection refused")
 
-    monkeypatch.setattr(served.trachea.store.apps, "get", unreachable)
+    monkeypatch.setattr(served.trachea.store.users, "find_by_username", unreachable)
     response = await served.client.post("/auth/login", json={"username": "a", "password": "b"})
     assert_error(response, 503, "SERVICE_UNAVAILABLE")
     assert "27017" not in response.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+
 from .conftest import assert_error, assert_product_error, bearer
 
 
@@ -109,3 +111,45 @@ async def test_module_level_dependencies_serve_the_single_instance(register, mak
             forbidden = await client.get("/admin", headers=auth)
             assert forbidden.status_code == 403
             assert forbidden.json()["detail"]["error"] == "INSUFFICIENT_ROLE"
+
+
+async def test_two_instances_mounted_in_one_app_have_their_own_route_names(register, make_trachea):
+    import httpx
+    from asgi_lifespan import LifespanManager
+    from fastapi import FastAPI
+
+    from trachea_login._routing import walk_routes
+
+    await register("shop")
+    await register("blog")
+    shop, blog = make_trachea("shop"), make_trachea("blog")
+    app = FastAPI()
+    app.include_router(shop.router, prefix="/shop")
+    app.include_router(blog.router, prefix="/blog")
+
+    @app.get("/links")
+    async def links(request: Request):
+        return {
+            "shop_login": str(request.url_for(shop.route_name("login"))),
+            "blog_refresh": str(request.url_for(blog.route_name("refresh"))),
+            "blog_me": str(request.url_for(blog.route_name("read_me"))),
+        }
+
+    names = [getattr(route, "name", None) for route in walk_routes(app.routes)]
+    ours = [name for name in names if name and name.startswith("trachea_login.")]
+    assert len(ours) == len(set(ours)) == 2 * 9
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/links")).json() == {
+                "shop_login": "http://t/shop/login",
+                "blog_refresh": "http://t/blog/refresh",
+                "blog_me": "http://t/blog/users/me",
+            }
+            # The OpenAPI document is valid with both: no duplicate operation ids.
+            operations = [
+                op["operationId"]
+                for path in (await client.get("/openapi.json")).json()["paths"].values()
+                for op in path.values()
+            ]
+            assert len(operations) == len(set(operations))

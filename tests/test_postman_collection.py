@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from trachea_login._routing import walk_routes
+
 COLLECTION_PATH = Path(__file__).resolve().parents[1] / "trachea-login.postman_collection.json"
 SCHEMA_V2_1 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 BASE_URL = "{{baseUrl}}"
@@ -93,7 +95,7 @@ def test_every_router_route_has_a_request(make_trachea: Any) -> None:
     trachea = make_trachea()
     routes = {
         (method, PREFIX + route.path)
-        for route in trachea.router.routes
+        for route in walk_routes(trachea.router.routes)
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD"
     }

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from jose import jwt
 
-from .conftest import FIREBASE, assert_error, bearer, firebase_login, new_email
+from .conftest import FIREBASE, assert_error, bearer, firebase_login, new_email, raw_user
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ async def test_firebase_email_and_password_signs_in_as_password(fb):
     response = await firebase_login(fb, token)
     assert response.status_code == 200, response.text
     assert response.json()["user"]["provider"] == "password"
-    doc = await fb.trachea.store.users.find_by_firebase_uid(uid)
+    doc = await raw_user(fb, firebase_uid=uid)
     assert doc["email_verified"] is False  # email_verified is stored as Firebase says
 
 
@@ -55,7 +55,7 @@ async def test_concurrent_first_logins_of_one_uid_create_one_document(fb):
     responses = await asyncio.gather(*(firebase_login(fb, token) for _ in range(10)))
     assert [r.status_code for r in responses] == [200] * 10
     assert len({r.json()["user"]["id"] for r in responses}) == 1
-    doc = await fb.trachea.store.users.find_by_firebase_uid(uid)
+    doc = await raw_user(fb, firebase_uid=uid)
     assert len(doc["apps"]) == 1
 
 
@@ -63,15 +63,15 @@ async def test_first_login_to_a_second_app_appends_its_entry_only(fb, serve):
     uid, token = fb.emulator.sign_in_with_idp("google.com", email=new_email())
     await firebase_login(fb, token)
     users = fb.trachea.store.users
-    doc = await users.find_by_firebase_uid(uid)
-    await users.set_app_fields(doc["_id"], "app1", {"role": "admin", "plan": "pro"})
+    record = await users.find_by_firebase_uid(uid)
+    await users.set_membership_fields(record.id, "app1", {"role": "admin", "plan": "pro"})
     app2 = await serve("app2", methods=("google",), **FIREBASE)
     response = await firebase_login(app2, token)
     assert response.status_code == 200
     assert (response.json()["user"]["role"], response.json()["user"]["plan"]) == ("member", "free")
-    entries = {e["app_id"]: e for e in (await users.find_by_firebase_uid(uid))["apps"]}
+    entries = {e.app_id: e for e in (await users.find_by_firebase_uid(uid)).apps}
     assert set(entries) == {"app1", "app2"}
-    assert (entries["app1"]["role"], entries["app1"]["plan"]) == ("admin", "pro")
+    assert (entries["app1"].role, entries["app1"].plan) == ("admin", "pro")
 
 
 async def test_a_name_sent_once_is_kept_when_a_later_token_lacks_it(fb):

@@ -19,7 +19,7 @@ async def test_health_is_200_with_details_and_no_secrets(serve):
 
 async def test_health_is_503_when_the_app_is_disabled(serve):
     served = await serve()
-    await served.trachea.store.apps.update("app1", {"is_active": False})
+    await served.trachea.store.apps.update("app1", is_active=False)
     body = assert_error(await served.client.get("/auth/health"), 503, "SERVICE_UNAVAILABLE")
     assert "disabled" in body["message"]
 
@@ -41,9 +41,9 @@ async def test_health_is_503_when_the_database_does_not_answer(serve, monkeypatc
 
     monkeypatch.setattr(served.trachea.store.database, "command", hang)
     monkeypatch.setattr(
-        type(served.trachea.service),
-        "health",
-        _with_timeout(type(served.trachea.service).health, 0.05),
+        type(served.trachea.service.health),
+        "check",
+        _with_timeout(type(served.trachea.service.health).check, 0.05),
     )
     body = assert_error(await served.client.get("/auth/health"), 503, "SERVICE_UNAVAILABLE")
     assert body["message"] == "The database is unreachable."

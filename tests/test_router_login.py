@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PASSWORD, assert_error, bearer
+from .conftest import PASSWORD, assert_error, bearer, raw_user
 
 
 async def test_login_with_username_returns_tokens_and_user(serve):
@@ -109,16 +109,16 @@ async def test_deactivated_user_learns_it_only_with_the_right_password(serve):
 async def test_stale_password_hash_is_upgraded_on_login(serve, make_trachea):
     served = await serve(password_hash_rounds=4)
     await served.register_user("alice")
-    old_hash = (await served.trachea.store.users.find_by_username("alice"))["password_hash"]
+    old_hash = (await raw_user(served, username="alice"))["password_hash"]
     assert ",r=4$" in old_hash
     stronger = make_trachea("app1", password_hash_rounds=5)
     await stronger.startup()
-    from trachea_login.service import ClientContext
+    from trachea_login.services import ClientContext
 
-    await stronger.service.login_with_password(
+    await stronger.service.native.login(
         identifier="alice", password=PASSWORD, by_email=False, client=ClientContext()
     )
-    new_hash = (await served.trachea.store.users.find_by_username("alice"))["password_hash"]
+    new_hash = (await raw_user(served, username="alice"))["password_hash"]
     assert new_hash != old_hash and ",r=5$" in new_hash
     assert (await served.login("alice")).status_code == 200
 
@@ -131,9 +131,9 @@ async def test_legacy_plain_bcrypt_hash_verifies_and_is_replaced(serve):
     legacy = bcrypt.hashpw(b"legacy password 1", bcrypt.gensalt(4)).decode()
     users = served.trachea.store.users
     user = await users.find_by_username("alice")
-    await users.update_fields(user["_id"], {"password_hash": legacy})
+    await users.update_fields(user.id, {"password_hash": legacy})
     assert (await served.login("alice", "legacy password 1")).status_code == 200
-    upgraded = (await users.find_by_username("alice"))["password_hash"]
+    upgraded = (await users.find_by_username("alice")).password_hash
     assert upgraded.startswith("$bcrypt-sha256$")
 
 
@@ -142,25 +142,26 @@ async def test_login_joins_a_second_app_without_touching_the_first(serve, regist
     await first.register_user("alice")
     users = first.trachea.store.users
     user = await users.find_by_username("alice")
-    await users.set_app_fields(user["_id"], "app1", {"plan": "pro", "role": "admin"})
+    await users.set_membership_fields(user.id, "app1", {"plan": "pro", "role": "admin"})
 
     second = await serve("app2")
     response = await second.login("alice")
     assert response.status_code == 200
     assert (response.json()["user"]["role"], response.json()["user"]["plan"]) == ("member", "free")
-    doc = await users.find_by_username("alice")
-    entries = {entry["app_id"]: entry for entry in doc["apps"]}
+    record = await users.find_by_username("alice")
+    entries = {entry.app_id: entry for entry in record.apps}
     assert set(entries) == {"app1", "app2"}
-    assert (entries["app1"]["role"], entries["app1"]["plan"]) == ("admin", "pro")
+    assert (entries["app1"].role, entries["app1"].plan) == ("admin", "pro")
     again = await second.login("alice")
     assert again.status_code == 200
-    assert len((await users.find_by_username("alice"))["apps"]) == 2
+    assert len((await users.find_by_username("alice")).apps) == 2
 
 
 async def test_login_refused_for_an_inactive_app(serve):
     served = await serve()
     await served.register_user("alice")
-    await served.trachea.store.apps.update("app1", {"is_active": False})
+    await served.trachea.store.apps.update("app1", is_active=False)
+    served.let_app_cache_expire()
     assert_error(await served.login("alice"), 403, "APP_INACTIVE")
 
 
@@ -178,5 +179,5 @@ async def test_concurrent_first_logins_to_a_second_app_add_one_entry(serve):
     second = await serve("app2")
     responses = await asyncio.gather(*(second.login("alice") for _ in range(5)))
     assert [r.status_code for r in responses] == [200] * 5
-    doc = await first.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(first, username="alice")
     assert [e["app_id"] for e in doc["apps"]] == ["app1", "app2"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import assert_error, bearer
+from .conftest import assert_error, bearer, raw_user
 
 
 def allow_all(user, plan, proof):
@@ -18,7 +18,7 @@ async def test_paid_plan_without_a_policy_is_403(serve):
         headers=bearer(tokens["access_token"]),
     )
     assert_error(response, 403, "PLAN_CHANGE_NOT_ALLOWED")
-    doc = await served.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(served, username="alice")
     assert doc["apps"][0]["plan"] == "free" and "email" not in doc
 
 
@@ -62,7 +62,7 @@ async def test_policy_receives_user_plan_and_proof_and_can_refuse(serve):
         headers=auth,
     )
     assert_error(refused, 403, "PLAN_CHANGE_NOT_ALLOWED")
-    doc = await served.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(served, username="alice")
     assert doc["apps"][0]["plan"] == "free" and "email" not in doc
     accepted = await served.client.patch(
         "/auth/users/me/plan",
@@ -119,7 +119,7 @@ async def test_plan_change_touches_only_this_apps_entry(serve):
         json={"plan": "pro", "email": "a@example.com"},
         headers=bearer(tokens["access_token"]),
     )
-    doc = await app1.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(app1, username="alice")
     assert {e["app_id"]: e["plan"] for e in doc["apps"]} == {"app1": "pro", "app2": "free"}
 
 
@@ -134,7 +134,7 @@ async def test_plan_change_in_the_users_second_app_changes_that_entry_only(serve
         headers=bearer(tokens["access_token"]),
     )
     assert response.status_code == 200 and response.json()["plan"] == "enterprise"
-    doc = await app1.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(app1, username="alice")
     assert {e["app_id"]: e["plan"] for e in doc["apps"]} == {"app1": "free", "app2": "enterprise"}
 
 
@@ -148,7 +148,7 @@ async def test_without_a_policy_an_email_cannot_be_claimed_even_on_free(serve):
         headers=bearer(tokens["access_token"]),
     )
     assert_error(response, 403, "PLAN_CHANGE_NOT_ALLOWED")
-    assert await served.trachea.store.users.find_by_email("victim@example.com") is None
+    assert await raw_user(served, email="victim@example.com") is None
 
 
 async def test_two_concurrent_requests_cannot_both_add_an_email(serve):
@@ -167,5 +167,5 @@ async def test_two_concurrent_requests_cannot_both_add_an_email(serve):
     )
     assert sorted([first.status_code, second.status_code]) == [200, 422]
     winner = first if first.status_code == 200 else second
-    doc = await served.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(served, username="alice")
     assert doc["email"] == winner.json()["email"]

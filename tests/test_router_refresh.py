@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
-from trachea_login.store._time import utcnow
-from trachea_login.store.refresh_tokens import hash_refresh_token
+from trachea_login.tokens import hash_refresh_token
 
 from .conftest import assert_error, bearer
 
@@ -88,10 +86,10 @@ async def test_expired_refresh_token_is_invalid(serve):
     served = await serve()
     tokens = await served.register_user()
     collection = served.trachea.store.refresh_tokens.collection
-    # Without the TTL index, as on a real MongoDB between two runs of its TTL monitor (once a
-    # minute): the expired document is still there, and our query must refuse it.
-    await collection.drop_index("expires_at_ttl")
-    await collection.update_many({}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+    # The clock passes the token's expiry; the TTL monitor has not run (on a real MongoDB it
+    # runs once a minute and lags): the expired document is still there, and our query must
+    # refuse it.
+    served.clock.advance(days=30, seconds=1)
     assert await collection.count_documents({}) == 1
     assert_error(await refresh(served, tokens["refresh_token"]), 401, "REFRESH_TOKEN_INVALID")
 
@@ -109,7 +107,7 @@ async def test_refresh_carries_the_current_role_and_plan(serve):
     tokens = await served.register_user()
     users = served.trachea.store.users
     user = await users.find_by_username("alice")
-    await users.set_app_fields(user["_id"], "app1", {"role": "admin", "plan": "pro"})
+    await users.set_membership_fields(user.id, "app1", {"role": "admin", "plan": "pro"})
     body = (await refresh(served, tokens["refresh_token"])).json()
     me = (await served.client.get("/whoami", headers=bearer(body["access_token"]))).json()
     assert (me["role"], me["plan"]) == ("admin", "pro")
@@ -127,14 +125,15 @@ async def test_user_deactivated_behind_our_back_cannot_refresh(serve):
     served = await serve()
     tokens = await served.register_user()
     users = served.trachea.store.users
-    await users.set_active((await users.find_by_username("alice"))["_id"], False)
+    await users.set_active((await users.find_by_username("alice")).id, False)
     assert_error(await refresh(served, tokens["refresh_token"]), 401, "REFRESH_TOKEN_INVALID")
 
 
 async def test_inactive_app_cannot_refresh(serve):
     served = await serve()
     tokens = await served.register_user()
-    await served.trachea.store.apps.update("app1", {"is_active": False})
+    await served.trachea.store.apps.update("app1", is_active=False)
+    served.let_app_cache_expire()
     assert_error(await refresh(served, tokens["refresh_token"]), 403, "APP_INACTIVE")
 
 
@@ -158,5 +157,6 @@ async def test_a_revoked_token_costs_no_successor(serve):
 async def test_a_method_disabled_since_sign_in_cannot_refresh(serve):
     served = await serve(methods=("username", "google"), firebase_project_id="demo-trachea")
     tokens = await served.register_user()
-    await served.trachea.store.apps.update("app1", {"allowed_auth_methods": ["google"]})
+    await served.trachea.store.apps.update("app1", allowed_auth_methods=["google"])
+    served.let_app_cache_expire()
     assert_error(await refresh(served, tokens["refresh_token"]), 403, "AUTH_METHOD_NOT_ALLOWED")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PASSWORD, assert_error, bearer
+from .conftest import PASSWORD, assert_error, bearer, raw_user
 
 
 async def test_register_signs_in_a_new_member_on_the_free_plan(serve):
@@ -94,7 +94,7 @@ async def test_register_refused_when_native_method_is_not_allowed(serve):
 async def test_register_stores_only_a_hash_of_the_password(serve):
     served = await serve()
     await served.register_user("carol", PASSWORD)
-    doc = await served.trachea.store.users.find_by_username("carol")
+    doc = await raw_user(served, username="carol")
     assert PASSWORD not in str(doc)
     assert doc["password_hash"].startswith("$bcrypt-sha256$")
     # Fields the user did not give are absent, not null (sparse unique indexes).

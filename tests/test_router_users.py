@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_error, bearer
+from .conftest import assert_error, bearer, raw_user
 
 
 async def test_read_me_returns_the_user_response(serve):
@@ -45,7 +45,7 @@ async def test_patch_me_sets_and_clears_profile_fields(serve):
     }
     cleared = await served.client.patch("/auth/users/me", json={"phone": None}, headers=auth)
     assert cleared.json()["phone"] is None and cleared.json()["name"] == "Alice Liddell"
-    doc = await served.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(served, username="alice")
     assert "phone" not in doc  # cleared fields are absent, not null
 
 
@@ -65,14 +65,14 @@ async def test_patch_me_sets_and_clears_profile_fields(serve):
 async def test_patch_me_refuses_privileged_fields_and_changes_nothing(serve, field, value):
     served = await serve()
     tokens = await served.register_user("alice", name="Alice")
-    before = await served.trachea.store.users.find_by_username("alice")
+    before = await raw_user(served, username="alice")
     response = await served.client.patch(
         "/auth/users/me",
         json={"name": "Changed", field: value},
         headers=bearer(tokens["access_token"]),
     )
     assert_error(response, 422, "VALIDATION_ERROR")
-    after = await served.trachea.store.users.find_by_username("alice")
+    after = await raw_user(served, username="alice")
     assert after == before
 
 
@@ -113,7 +113,7 @@ async def test_delete_me_deactivates_and_revokes_every_session(serve):
     tokens = await served.register_user()
     response = await served.client.delete("/auth/users/me", headers=bearer(tokens["access_token"]))
     assert response.status_code == 200
-    doc = await served.trachea.store.users.find_by_username("alice")
+    doc = await raw_user(served, username="alice")
     assert doc["is_active"] is False
     collection = served.trachea.store.refresh_tokens.collection
     assert await collection.count_documents({"status": "active"}) == 0
@@ -126,7 +126,8 @@ async def test_delete_me_deactivates_and_revokes_every_session(serve):
 async def test_a_disabled_app_stops_its_signed_in_users_too(serve):
     served = await serve()
     tokens = await served.register_user()
-    await served.trachea.store.apps.update("app1", {"is_active": False})
+    await served.trachea.store.apps.update("app1", is_active=False)
+    served.let_app_cache_expire()
     auth = bearer(tokens["access_token"])
     assert_error(await served.client.get("/auth/users/me", headers=auth), 403, "APP_INACTIVE")
     assert_error(

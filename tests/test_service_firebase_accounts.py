@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from trachea_login.firebase import FirebaseIdentity
-from trachea_login.service import ClientContext
+from trachea_login.services import ClientContext
 
 
 def identity(uid: str, email: str | None, verified: bool, provider: str = "google"):
@@ -33,16 +33,20 @@ async def service(register, make_trachea):
 
 
 async def upsert(service, ident):
-    return await service._upsert_firebase_user(ident, ClientContext())
+    return await service.firebase.account_of(ident, ClientContext())
+
+
+async def stored(service, user_id):
+    return await service.store.users.collection.find_one({"_id": user_id})
 
 
 async def test_a_verified_owner_takes_the_address_from_an_unverified_firebase_holder(service):
     squatter = await upsert(service, identity("uid-squatter", "owner@example.com", False))
-    assert squatter["email"] == "owner@example.com" and squatter["email_verified"] is False
+    assert squatter.email == "owner@example.com" and squatter.email_verified is False
     owner = await upsert(service, identity("uid-owner", "owner@example.com", True))
-    assert owner["_id"] != squatter["_id"]
-    assert (owner["email"], owner["email_verified"]) == ("owner@example.com", True)
-    evicted = await service.store.users.get(squatter["_id"])
+    assert owner.id != squatter.id
+    assert (owner.email, owner.email_verified) == ("owner@example.com", True)
+    evicted = await stored(service, squatter.id)
     assert "email" not in evicted and "email_verified" not in evicted
     assert evicted["firebase_uid"] == "uid-squatter"  # it keeps its account, not the address
 
@@ -50,21 +54,22 @@ async def test_a_verified_owner_takes_the_address_from_an_unverified_firebase_ho
 async def test_a_verified_holder_keeps_its_address(service):
     first = await upsert(service, identity("uid-1", "shared@example.com", True))
     second = await upsert(service, identity("uid-2", "shared@example.com", True))
-    assert second["_id"] != first["_id"] and "email" not in second
-    assert (await service.store.users.get(first["_id"]))["email"] == "shared@example.com"
+    assert second.id != first.id and "email" not in await stored(service, second.id)
+    assert (await service.store.users.get(first.id)).email == "shared@example.com"
 
 
 async def test_an_unverified_newcomer_never_takes_an_address(service):
     holder = await upsert(service, identity("uid-1", "mine@example.com", False))
     newcomer = await upsert(service, identity("uid-2", "mine@example.com", False))
-    assert "email" not in newcomer
-    assert (await service.store.users.get(holder["_id"]))["email"] == "mine@example.com"
+    assert "email" not in await stored(service, newcomer.id)
+    assert (await service.store.users.get(holder.id)).email == "mine@example.com"
 
 
 async def test_absent_profile_values_are_absent_fields_not_nulls(service):
     """Sparse unique indexes count nulls on a real MongoDB: absent means absent."""
     anonymous = await upsert(service, identity("anon-1", None, False, provider="anonymous"))
+    document = await stored(service, anonymous.id)
     for field in ("email", "email_verified", "name", "avatar", "phone", "username"):
-        assert field not in anonymous, field
+        assert field not in document, field
     other = await upsert(service, identity("anon-2", None, False, provider="anonymous"))
-    assert other["_id"] != anonymous["_id"]
+    assert other.id != anonymous.id

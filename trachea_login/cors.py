@@ -3,9 +3,10 @@
     app.add_middleware(TracheaCORSMiddleware, trachea=trachea)
 
 Starlette's ``CORSMiddleware`` does the protocol; we only decide which origins pass, from the
-app document (read at startup and refreshed by every sign-in request), so an operator's
-``trachea-login apps set-domains`` takes effect without a restart. An app with no
-``allowed_domains`` allows no cross-origin browser calls through this middleware.
+app record read through the instance's app cache (the one the routes use, at most 5 s old), so
+an operator's ``trachea-login apps set-domains`` takes effect within seconds in every worker,
+preflights included. An app with no ``allowed_domains`` allows no cross-origin browser calls
+through this middleware.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .service import origin_allowed
+from .origins import origin_allowed
 
 if TYPE_CHECKING:
     from .trachea import TracheaLogin
@@ -41,8 +43,15 @@ class TracheaCORSMiddleware(CORSMiddleware):
             allow_credentials=allow_credentials,
             max_age=max_age,
         )
-        self._trachea = trachea
+        self._cache = trachea.service.app_record
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "origin" in Headers(scope=scope):
+            # Bring the cached record up to date (a read at most every few seconds) before
+            # Starlette asks is_allowed_origin, which cannot wait for I/O.
+            await self._cache.get()
+        await super().__call__(scope, receive, send)
 
     def is_allowed_origin(self, origin: str) -> bool:
-        record = self._trachea.service.app_record
+        record = self._cache.peek()
         return bool(record and record.allowed_domains and origin_allowed(origin, record))

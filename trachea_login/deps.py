@@ -1,44 +1,61 @@
-"""FastAPI dependencies that protect a product app's routes.
+"""FastAPI dependencies that protect a product app's routes, HTTP and WebSocket alike.
 
 Each ``TracheaLogin`` instance offers them bound to itself (``trachea.current_user``,
 ``trachea.optional_user``, ``trachea.require(role=..., plan=...)``); with several instances in
 one process, use those. The module-level ``get_current_user``, ``get_current_user_optional`` and
 ``require_role`` find *the* instance of the app serving the request (the one whose ``lifespan``
-or ``install`` ran on it, else the only started one in the process) and refuse loudly when
-there are several: they never silently pick one.
+or ``install`` ran on it, else the one whose router it mounts) and refuse loudly when there are
+several: they never silently pick one.
+
+Each dependency object is itself the OpenAPI security scheme (``TracheaBearer``: Swagger shows
+the lock), so a protected route resolves one dependency, with nothing beneath it. It takes an
+``HTTPConnection``, so it works on WebSocket routes too (the ``Authorization`` header of the
+handshake); there a refusal closes the handshake with code 1008 and the error code as reason.
 """
 
 from __future__ import annotations
 
 import logging
-import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import WebSocketException
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection
+from starlette.status import WS_1008_POLICY_VIOLATION
 
+from ._routing import walk_routes
 from .errors import ErrorCode, TracheaError
 from .levels import PLANS, ROLES, plan_at_least, role_at_least
-from .tokens import AccessTokens, CurrentUser
+from .tokens import CurrentUser
 
 if TYPE_CHECKING:
     from .trachea import TracheaLogin
 
 logger = logging.getLogger("trachea_login")
 
-#: The Swagger/OpenAPI security scheme: product routes using these dependencies show the lock.
-bearer_scheme = HTTPBearer(
-    auto_error=False,
-    scheme_name="TracheaBearer",
-    description="The access token from POST /auth/login, /auth/register or /auth/refresh.",
-)
-
-UserDependency = Callable[..., Awaitable[CurrentUser]]
+SCHEME_NAME = "TracheaBearer"
+SCHEME_DESCRIPTION = "The access token from POST /auth/login, /auth/register or /auth/refresh."
 APP_STATE_KEY = "trachea_login_instances"
 
+Verify = Callable[[str], CurrentUser]
 
-def _check_levels(user: CurrentUser, role: str | None, plan: str | None) -> CurrentUser:
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    """The credentials of an ``Authorization: Bearer <token>`` header, else ``None``."""
+    authorization = conn.headers.get("authorization")
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def check_levels(user: CurrentUser, role: str | None, plan: str | None) -> CurrentUser:
+    """403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN`` below the minimum levels."""
     if role is not None and not role_at_least(user.role, role):
         raise TracheaError(ErrorCode.INSUFFICIENT_ROLE)
     if plan is not None and not plan_at_least(user.plan, plan):
@@ -46,66 +63,80 @@ def _check_levels(user: CurrentUser, role: str | None, plan: str | None) -> Curr
     return user
 
 
-class BoundDependencies:
-    """The dependencies of one instance: they accept only this app's access tokens."""
-
-    def __init__(self, tokens: AccessTokens) -> None:
-        self._tokens = tokens
-
-        async def current_user(
-            credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-        ) -> CurrentUser:
-            """The signed-in user; 401 without a valid access token for this app."""
-            if credentials is None or credentials.scheme.lower() != "bearer":
-                raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
-            return self._tokens.verify(credentials.credentials)
-
-        async def optional_user(
-            credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-        ) -> CurrentUser | None:
-            """The signed-in user, or ``None`` when no valid access token is sent."""
-            if credentials is None or credentials.scheme.lower() != "bearer":
-                return None
-            try:
-                return self._tokens.verify(credentials.credentials)
-            except TracheaError:
-                return None
-
-        self.current_user = current_user
-        self.optional_user = optional_user
-
-    def require(self, role: str | None = None, plan: str | None = None) -> UserDependency:
-        """A dependency that needs at least ``role`` (guest < member < admin) and/or ``plan``
-        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``."""
-        _validate_levels(role, plan)
-        current_user = self.current_user
-
-        async def required(user: CurrentUser = Depends(current_user)) -> CurrentUser:
-            return _check_levels(user, role, plan)
-
-        return required
-
-
-def _validate_levels(role: str | None, plan: str | None) -> None:
+def validate_levels(role: str | None, plan: str | None) -> None:
+    """A typo in ``require(...)`` fails when the route is declared, not at every request."""
     if role is not None and role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if plan is not None and plan not in PLANS:
         raise ValueError(f"unknown plan {plan!r}; expected one of {', '.join(PLANS)}")
 
 
+def _for_connection(conn: HTTPConnection, error: TracheaError) -> Exception:
+    """On a WebSocket handshake, a refusal is a close (1008), not an HTTP response."""
+    if conn.scope.get("type") == "websocket":
+        return WebSocketException(code=WS_1008_POLICY_VIOLATION, reason=error.code.value)
+    return error
+
+
+class UserDependency(SecurityBase):
+    """A dependency giving the signed-in user (401 without a valid access token), optionally
+    requiring minimum levels (403), or ``None`` instead of a 401 when ``optional``."""
+
+    def __init__(
+        self,
+        verify: Verify | None = None,
+        *,
+        role: str | None = None,
+        plan: str | None = None,
+        optional: bool = False,
+    ) -> None:
+        validate_levels(role, plan)
+        self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
+        self.scheme_name = SCHEME_NAME
+        self._verify = verify
+        self.role = role
+        self.plan = plan
+        self.optional = optional
+
+    def verifier(self, conn: HTTPConnection) -> Verify:
+        """The token check to use for this connection."""
+        assert self._verify is not None
+        return self._verify
+
+    async def __call__(self, conn: HTTPConnection) -> CurrentUser | None:
+        try:
+            verify = self.verifier(conn)
+            token = bearer_token(conn)
+            if token is None:
+                if self.optional:
+                    return None
+                raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
+            try:
+                user = verify(token)
+            except TracheaError:
+                if self.optional:
+                    return None
+                raise
+            return check_levels(user, self.role, self.plan)
+        except TracheaError as error:
+            raise _for_connection(conn, error) from None
+
+
+class BoundDependencies:
+    """The dependencies of one instance: they accept only this app's access tokens."""
+
+    def __init__(self, verify: Verify) -> None:
+        self._verify = verify
+        self.current_user = UserDependency(verify)
+        self.optional_user = UserDependency(verify, optional=True)
+
+    def require(self, role: str | None = None, plan: str | None = None) -> UserDependency:
+        """A dependency that needs at least ``role`` (guest < member < admin) and/or ``plan``
+        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``."""
+        return UserDependency(self._verify, role=role, plan=plan)
+
+
 # -- the module-level dependencies --------------------------------------------------------------
-
-# Instances whose startup ran and whose shutdown has not: consulted only when the request's
-# app does not name its instance. Weak, so a dropped instance never lingers.
-_started: weakref.WeakSet[TracheaLogin] = weakref.WeakSet()
-
-
-def mark_started(instance: TracheaLogin) -> None:
-    _started.add(instance)
-
-
-def mark_stopped(instance: TracheaLogin) -> None:
-    _started.discard(instance)
 
 
 def attach_to_app(app: Any, instance: TracheaLogin) -> None:
@@ -115,18 +146,34 @@ def attach_to_app(app: Any, instance: TracheaLogin) -> None:
         setattr(app.state, APP_STATE_KEY, [*instances, instance])
 
 
-def _instance_for(request: Request) -> TracheaLogin:
-    candidates = list(getattr(request.app.state, APP_STATE_KEY, None) or _started)
+def _mounted_instances(app: Any) -> list[TracheaLogin]:
+    """The instances whose routers the app mounts (our routes carry their instance)."""
+    found: list[TracheaLogin] = []
+    for route in walk_routes(getattr(app, "routes", ())):
+        owner = getattr(type(route), "trachea_login", None)
+        if owner is not None and owner not in found:
+            found.append(owner)
+    return found
+
+
+def instance_for(conn: HTTPConnection) -> TracheaLogin:
+    """The one instance serving the connection's app; 500 (and an error log) otherwise."""
+    app = conn.app
+    candidates: list[TracheaLogin] | None = getattr(app.state, APP_STATE_KEY, None)
+    if not candidates:
+        candidates = _mounted_instances(app)
+        if candidates:
+            setattr(app.state, APP_STATE_KEY, candidates)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         logger.error(
-            "get_current_user was used but no TracheaLogin has started: use "
-            "FastAPI(lifespan=trachea.lifespan) or await trachea.startup()"
+            "get_current_user was used but this app serves no TracheaLogin: use "
+            "FastAPI(lifespan=trachea.lifespan), trachea.install(app) or include trachea.router"
         )
     else:
         logger.error(
-            "get_current_user was used with %d TracheaLogin instances in this process; it "
+            "get_current_user was used in an app served by %d TracheaLogin instances; it "
             "cannot choose one. Use the instance's own dependency: trachea.current_user or "
             "trachea.require(...)",
             len(candidates),
@@ -134,27 +181,20 @@ def _instance_for(request: Request) -> TracheaLogin:
     raise TracheaError(ErrorCode.INTERNAL_ERROR)
 
 
-async def get_current_user(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-) -> CurrentUser:
-    """The signed-in user of the process's one ``TracheaLogin``; 401 without a valid token."""
-    return await _instance_for(request).dependencies.current_user(credentials)
+class AppUserDependency(UserDependency):
+    """A :class:`UserDependency` of the one instance serving the request's app."""
+
+    def verifier(self, conn: HTTPConnection) -> Verify:
+        return instance_for(conn).tokens.verify
 
 
-async def get_current_user_optional(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-) -> CurrentUser | None:
-    """Like :func:`get_current_user` but ``None`` instead of a 401."""
-    return await _instance_for(request).dependencies.optional_user(credentials)
+#: The signed-in user of the app's one ``TracheaLogin``; 401 without a valid token.
+get_current_user = AppUserDependency()
+
+#: Like :data:`get_current_user` but ``None`` instead of a 401.
+get_current_user_optional = AppUserDependency(optional=True)
 
 
 def require_role(role: str | None = None, plan: str | None = None) -> UserDependency:
     """A dependency requiring a minimum role and/or plan (see ``BoundDependencies.require``)."""
-    _validate_levels(role, plan)
-
-    async def required(user: CurrentUser = Depends(get_current_user)) -> CurrentUser:
-        return _check_levels(user, role, plan)
-
-    return required
+    return AppUserDependency(role=role, plan=plan)

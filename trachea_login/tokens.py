@@ -9,10 +9,11 @@ fields such as ``kid``, ``jku`` or ``jwk`` are never used to choose a key.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -21,11 +22,30 @@ from jose import jwk, jwt
 from jose.backends.base import Key
 from jose.exceptions import ExpiredSignatureError, JWTError
 
+from .clock import Clock, SystemClock
 from .config import TracheaSettings
 from .errors import ErrorCode, TracheaConfigError, TracheaError
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "uid", "app_id", "role", "plan", "provider", "sid", "jti")
+
+#: python-jose's checks, all on. ``exp`` is checked after decoding against our clock.
+DECODE_OPTIONS = {
+    "verify_signature": True,
+    "verify_aud": True,
+    "verify_iat": True,
+    "verify_exp": False,
+    "verify_nbf": True,
+    "verify_iss": True,
+    "verify_sub": True,
+    "verify_jti": True,
+    "require_aud": True,
+    "require_iat": True,
+    "require_iss": True,
+    "require_sub": True,
+    "require_jti": True,
+    "leeway": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +82,9 @@ class CurrentUser:
 class AccessTokens:
     """Signs and verifies one app's access tokens with one pinned algorithm and key pair."""
 
-    def __init__(self, settings: TracheaSettings) -> None:
+    def __init__(self, settings: TracheaSettings, clock: Clock | None = None) -> None:
         self.app_id = settings.app_id
+        self._clock = clock or SystemClock()
         self.issuer = settings.jwt_issuer
         self.algorithm = settings.jwt_algorithm
         self.lifetime = timedelta(minutes=settings.access_token_expire_minutes)
@@ -93,7 +114,7 @@ class AccessTokens:
         session_id: str,
         now: datetime | None = None,
     ) -> str:
-        issued_at = now or datetime.now(timezone.utc)
+        issued_at = now or self._clock.now()
         claims = {
             "iss": self.issuer,
             "aud": self.app_id,
@@ -108,9 +129,10 @@ class AccessTokens:
             "iat": int(issued_at.timestamp()),
             "exp": int((issued_at + self.lifetime).timestamp()),
         }
-        return jwt.encode(
+        token: str = jwt.encode(
             claims, self._signing_key, algorithm=self.algorithm, headers={"typ": ACCESS_TOKEN_TYPE}
         )
+        return token
 
     def verify(self, token: str) -> CurrentUser:
         """Verify ``token`` and return its user.
@@ -131,28 +153,17 @@ class AccessTokens:
                 algorithms=[self.algorithm],
                 audience=self.app_id,
                 issuer=self.issuer,
-                options={
-                    "verify_signature": True,
-                    "verify_aud": True,
-                    "verify_iat": True,
-                    "verify_exp": True,
-                    "verify_nbf": True,
-                    "verify_iss": True,
-                    "verify_sub": True,
-                    "verify_jti": True,
-                    "require_aud": True,
-                    "require_iat": True,
-                    "require_exp": True,
-                    "require_iss": True,
-                    "require_sub": True,
-                    "require_jti": True,
-                    "leeway": 0,
-                },
+                options=DECODE_OPTIONS,
             )
         except ExpiredSignatureError:
             raise TracheaError(ErrorCode.TOKEN_EXPIRED) from None
         except Exception:  # noqa: BLE001 - any decoding failure is the client's bad token
             raise TracheaError(ErrorCode.INVALID_TOKEN) from None
+        expires = claims.get("exp")
+        if not isinstance(expires, int) or isinstance(expires, bool):
+            raise TracheaError(ErrorCode.INVALID_TOKEN)
+        if expires < int(self._clock.now().timestamp()):
+            raise TracheaError(ErrorCode.TOKEN_EXPIRED)
         if any(
             not isinstance(claims.get(name), str) or not claims[name] for name in REQUIRED_CLAIMS
         ):
@@ -191,3 +202,8 @@ def _load_key_pair(private_pem: str, algorithm: str) -> tuple[str, str]:
 def new_refresh_token() -> str:
     """An opaque refresh token: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    """What is stored of a refresh token: its SHA-256 (256 random bits need no slow hash)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -14,12 +14,14 @@ from pymongo.errors import ConfigurationError, ConnectionFailure
 from . import deps
 from ._mongo import close_client, open_database
 from .admin import verify_app_secret
+from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
+from .methods import NATIVE_METHOD
 from .passwords import PasswordHasher, default_hash_threads
-from .routes import build_router
-from .service import NATIVE_METHOD, AuthService, PlanPolicy
+from .routes import build_router, route_name
+from .services import AuthService, PlanPolicy
 from .store import Store
 from .tokens import AccessTokens, CurrentUser
 
@@ -33,7 +35,8 @@ class TracheaLogin:
     (lower-case setting names) win. ``mongo_client`` reuses an existing async client (PyMongo's
     ``AsyncMongoClient``, Motor, or mongomock-motor). ``plan_policy(user, new_plan, proof)``,
     sync or async, decides whether a user may change their own plan (``None`` refuses paid
-    changes).
+    changes). ``clock`` replaces the system clock (tests move time with
+    :class:`~trachea_login.clock.AdjustableClock`).
 
     Construction validates everything that needs no I/O and raises ``TracheaConfigError``;
     :meth:`startup` (run by :attr:`lifespan`) checks the database and the app registration.
@@ -44,9 +47,11 @@ class TracheaLogin:
         *,
         mongo_client: Any = None,
         plan_policy: PlanPolicy | None = None,
+        clock: Clock | None = None,
         **settings: Any,
     ) -> None:
         self.settings: TracheaSettings = load_settings(**settings)
+        self.clock: Clock = clock or SystemClock()
         if mongo_client is None and not self.settings.mongo_uri:
             raise TracheaConfigError(
                 "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
@@ -55,21 +60,28 @@ class TracheaLogin:
         self._owns_client = mongo_client is None
         self.mongo_client = mongo_client
         self.store = self._open_store()
-        self.tokens = AccessTokens(self.settings)
+        self.tokens = AccessTokens(self.settings, self.clock)
         self.hasher = PasswordHasher(
             self.settings.password_hash_rounds,
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
         self.firebase = self._open_firebase()
         self.service = AuthService(
-            self.settings, self.store, self.tokens, self.hasher, self.firebase, plan_policy
+            self.settings,
+            self.store,
+            self.tokens,
+            self.hasher,
+            self.clock,
+            self.firebase,
+            plan_policy,
         )
-        self.dependencies = deps.BoundDependencies(self.tokens)
+        self.dependencies = deps.BoundDependencies(self.tokens.verify)
         self.router: APIRouter = build_router(
             self.service,
             self.dependencies,
             trusted_proxies=self.settings.trusted_proxies,
             max_body_bytes=self.settings.max_body_bytes,
+            owner=self,
         )
         self.started = False
         self._closed = False
@@ -88,12 +100,15 @@ class TracheaLogin:
                 raise TracheaConfigError(
                     f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
                 ) from None
-        return Store(database, audit_retention_days=self.settings.audit_retention_days)
+        return Store(
+            database, clock=self.clock, audit_retention_days=self.settings.audit_retention_days
+        )
 
     def _open_firebase(self) -> FirebaseVerifier | None:
         return FirebaseVerifier.from_settings(
             self.settings,
             instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
+            clock=self.clock,
         )
 
     def _reopen(self) -> None:
@@ -101,13 +116,18 @@ class TracheaLogin:
         lifespan, e.g. a TestClient used twice). The embedded database is never closed, so
         its data lives as long as the process."""
         if self._owns_client and not self.settings.uses_embedded_database:
-            self.store = self.service.store = self._open_store()
-        self.firebase = self.service.firebase = self._open_firebase()
+            self.store.rebind(self._open_store().database)
+        self.firebase = self.service.firebase.verifier = self._open_firebase()
         self._closed = False
 
     @property
     def app_id(self) -> str:
         return self.settings.app_id
+
+    def route_name(self, endpoint: str) -> str:
+        """The name of one of this instance's routes (``login``, ``refresh``, ``read_me`` ...),
+        for ``request.url_for(trachea.route_name("login"))``."""
+        return route_name(self.app_id, endpoint)
 
     # -- the product app's dependencies, bound to this instance ------------------------------
 
@@ -117,7 +137,7 @@ class TracheaLogin:
         return self.dependencies.current_user
 
     @property
-    def optional_user(self) -> Any:
+    def optional_user(self) -> deps.UserDependency:
         """Dependency: the signed-in user of this app, or ``None``."""
         return self.dependencies.optional_user
 
@@ -144,8 +164,7 @@ class TracheaLogin:
                 "points at it (the wait is the URI's serverSelectionTimeoutMS, 30 s by default)"
             ) from None
         app_id = self.app_id
-        app = await self.store.apps.get(app_id)
-        self.service.app_record = app
+        app = await self.service.app_record.refresh()
         if app is None:
             raise TracheaConfigError(
                 f"App '{app_id}' is not registered in database '{self.settings.db_name}'. "
@@ -172,10 +191,8 @@ class TracheaLogin:
             )
         await self.hasher.prepare()
         self.started = True
-        deps.mark_started(self)
 
     async def shutdown(self) -> None:
-        deps.mark_stopped(self)
         self.started = False
         self.hasher.close()
         if self.firebase is not None:

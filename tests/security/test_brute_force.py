@@ -4,11 +4,7 @@ past the threshold 429 with Retry-After, growing delays, never a permanent locko
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from trachea_login.store._time import utcnow
-
-from ..conftest import PASSWORD, assert_error
+from ..conftest import PASSWORD, assert_error, raw_user
 
 
 async def fail(served, username="alice", ip=None, headers=None):
@@ -19,11 +15,9 @@ async def fail(served, username="alice", ip=None, headers=None):
     )
 
 
-async def expire_blocks(served):
-    """Let the current block pass, as time would (the counters stay)."""
-    await served.trachea.store.login_failures.collection.update_many(
-        {}, {"$set": {"blocked_until": utcnow() - timedelta(seconds=1)}}
-    )
+def let_block_pass(served, seconds):
+    """Let a block of ``seconds`` pass, as time would (the counters stay)."""
+    served.clock.advance(seconds=seconds)
 
 
 async def test_throttled_after_the_threshold_even_with_the_right_password(serve):
@@ -60,12 +54,12 @@ async def test_the_delay_grows_with_further_failures_and_never_locks_forever(ser
         response = await fail(served)
         assert_error(response, 429, "TOO_MANY_ATTEMPTS")
         delays.append(int(response.headers["retry-after"]))
-        await expire_blocks(served)
+        let_block_pass(served, delays[-1])
         await fail(served)  # one more failure once the block has passed
     assert delays == sorted(delays) and delays[-1] > delays[0], delays
     assert max(delays) <= 15 * 60
     # When the block has passed, the right password works again (no permanent lockout)...
-    await expire_blocks(served)
+    let_block_pass(served, 2 * delays[-1])
     assert (await served.login("alice", PASSWORD)).status_code == 200
     # ...and success resets the identifier's counter.
     assert (await fail(served)).status_code == 401
@@ -77,8 +71,7 @@ async def test_a_window_that_ended_starts_afresh(serve):
     await fail(served)
     await fail(served)
     collection = served.trachea.store.login_failures.collection
-    past = utcnow() - timedelta(seconds=1)
-    await collection.update_many({}, {"$set": {"window_ends": past, "blocked_until": past}})
+    served.clock.advance(minutes=15, seconds=1)  # the window (and any block) has ended
     assert_error(await fail(served), 401, "INVALID_CREDENTIALS")
     doc = await collection.find_one({"_id": {"$regex": "^id:"}})
     assert doc["failures"] == 1
@@ -175,4 +168,4 @@ async def test_registrations_from_one_ip_are_limited(serve):
         "/auth/register", json={"username": "user9", "password": PASSWORD}
     )
     assert_error(response, 429, "TOO_MANY_ATTEMPTS")
-    assert await served.trachea.store.users.find_by_username("user9") is None
+    assert await raw_user(served, username="user9") is None

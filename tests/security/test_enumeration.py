@@ -3,7 +3,7 @@ with a wrong password all answer alike, and an unknown user costs one (dummy) ha
 
 from __future__ import annotations
 
-from ..conftest import PASSWORD, assert_error, bearer
+from ..conftest import PASSWORD, assert_error, bearer, raw_user
 
 STRIP = {"date", "content-length"}
 
@@ -28,7 +28,6 @@ async def test_every_kind_of_failed_password_login_looks_the_same(serve):
             "email": "fb@example.com",
             "email_verified": True,
             "provider": "google",
-            "apps": [],
         }
     )
     answers = [
@@ -70,7 +69,5 @@ async def test_an_unknown_user_costs_one_hash_check_like_a_known_one(serve, monk
     # The dummy hash has the same cost as real ones.
     assert (
         hasher._dummy_hash.split("$")[2]
-        == (await served.trachea.store.users.find_by_username("alice"))["password_hash"].split("$")[
-            2
-        ]
+        == (await raw_user(served, username="alice"))["password_hash"].split("$")[2]
     )

@@ -8,13 +8,13 @@ import pytest
 
 from trachea_login import TracheaConfigError, TracheaLogin
 
-from ..conftest import JWT_SECRET, assert_error, bearer, firebase_login, new_email
+from ..conftest import JWT_SECRET, assert_error, bearer, firebase_login, new_email, raw_user
 
 
 async def test_verified_email_links_to_the_native_account_and_drops_its_unproven_password(fb):
     """The native account typed the email in (unproven): linking keeps the account but removes
     its password and sessions, so a pre-registered account cannot hijack the owner."""
-    fb.trachea.service.plan_policy = lambda user, plan, proof: True
+    fb.trachea.service.plans.policy = lambda user, plan, proof: True
     email = new_email("owner")
     native = await fb.register_user("nativeowner")
     await fb.client.patch(
@@ -26,7 +26,7 @@ async def test_verified_email_links_to_the_native_account_and_drops_its_unproven
     response = await firebase_login(fb, token)
     assert response.status_code == 200
     assert response.json()["user"]["id"] == native["user"]["id"]
-    doc = await fb.trachea.store.users.find_by_firebase_uid(uid)
+    doc = await raw_user(fb, firebase_uid=uid)
     assert doc["username"] == "nativeowner" and doc["email_verified"] is True
     assert "password_hash" not in doc
     assert_error(await fb.login("nativeowner"), 401, "INVALID_CREDENTIALS")
@@ -47,7 +47,7 @@ async def test_verified_email_links_to_the_native_account_and_drops_its_unproven
 async def test_a_firebase_user_with_the_victims_unverified_email_never_gets_the_account(fb):
     """A Firebase user created with the victim's email, email_verified=false, gets a separate
     account without that email; the victim's account is untouched."""
-    fb.trachea.service.plan_policy = lambda user, plan, proof: True
+    fb.trachea.service.plans.policy = lambda user, plan, proof: True
     email = new_email("victim")
     victim = await fb.register_user("victim")
     await fb.client.patch(
@@ -55,13 +55,13 @@ async def test_a_firebase_user_with_the_victims_unverified_email_never_gets_the_
         json={"plan": "pro", "email": email},
         headers=bearer(victim["access_token"]),
     )
-    before = await fb.trachea.store.users.find_by_username("victim")
+    before = await raw_user(fb, username="victim")
     attacker_uid, attacker_token = fb.emulator.sign_up(email, "attacker password 1")
     attacker = await firebase_login(fb, attacker_token)
     assert attacker.status_code == 200
     body = attacker.json()["user"]
     assert body["id"] != victim["user"]["id"] and body["email"] is None
-    assert await fb.trachea.store.users.find_by_username("victim") == before
+    assert await raw_user(fb, username="victim") == before
     assert (await fb.login("victim")).status_code == 200
 
 

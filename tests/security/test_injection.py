@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import PASSWORD, assert_error, bearer
+from ..conftest import PASSWORD, assert_error, bearer, raw_user
 
 
 @pytest.mark.parametrize(
@@ -57,13 +57,13 @@ async def test_registration_forbids_privileged_fields(serve, field, value):
     served = await serve()
     body = {"username": "eve", "password": PASSWORD, field: value}
     assert_error(await served.client.post("/auth/register", json=body), 422, "VALIDATION_ERROR")
-    assert await served.trachea.store.users.find_by_username("eve") is None
+    assert await raw_user(served, username="eve") is None
 
 
 async def test_profile_update_with_operators_or_privileged_fields_changes_nothing(serve):
     served = await serve()
     tokens = await served.register_user("alice")
-    before = await served.trachea.store.users.find_by_username("alice")
+    before = await raw_user(served, username="alice")
     for body in (
         {"name": {"$set": {"apps.0.role": "admin"}}},
         {"address": {"city": {"$ne": None}}},
@@ -74,4 +74,4 @@ async def test_profile_update_with_operators_or_privileged_fields_changes_nothin
             "/auth/users/me", json=body, headers=bearer(tokens["access_token"])
         )
         assert_error(response, 422, "VALIDATION_ERROR")
-    assert await served.trachea.store.users.find_by_username("alice") == before
+    assert await raw_user(served, username="alice") == before

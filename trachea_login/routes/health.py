@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from .._version import __version__
 from ..errors import ErrorCode as E
-from ..service import AuthService
-from ._openapi import error_responses
+from .openapi import error_responses
+from .parts import RouterParts
 
 
 class HealthResponse(BaseModel):
@@ -23,13 +23,19 @@ class HealthResponse(BaseModel):
     version: str
 
 
-def build_health_routes(router: APIRouter, service: AuthService) -> None:
+def build_health_router(parts: RouterParts) -> APIRouter:
+    router = parts.router()
+    health_check = parts.service.health
+
     @router.get(
         "/health",
+        name=parts.name("health"),
         response_model=HealthResponse,
         tags=["health"],
         summary="200 when the database answers and this app is registered and active",
         responses=error_responses(E.SERVICE_UNAVAILABLE),
     )
     async def health() -> dict[str, Any]:
-        return {**await service.health(), "version": __version__}
+        return {**await health_check.check(), "version": __version__}
+
+    return router

@@ -1,34 +1,32 @@
-"""GET/PATCH/DELETE /users/me and PATCH /users/me/plan."""
+"""``GET``/``PATCH``/``DELETE /users/me`` and ``PATCH /users/me/plan``: the signed-in user."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from ..deps import BoundDependencies
 from ..errors import ErrorCode as E
-from ..service import AuthService
+from ..records import UserRecord
 from ..tokens import CurrentUser
-from ._client import Network, client_context
-from ._openapi import error_responses
-from .auth import APP_ERRORS, AppIdHeader
-from .schemas import MessageResponse, PlanChangeRequest, ProfileUpdate, UserResponse
+from .client_ip import client_context
+from .openapi import error_responses
+from .parts import APP_ERRORS, AppIdHeader, RouterParts
+from .requests import PlanChangeRequest, ProfileUpdate
+from .responses import MessageResponse, UserResponse
 
 TOKEN_ERRORS = (*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED)
 
 
-def build_user_routes(
-    router: APIRouter,
-    service: AuthService,
-    dependencies: BoundDependencies,
-    proxies: tuple[Network, ...],
-) -> None:
-    current_user = dependencies.current_user
+def build_user_router(parts: RouterParts) -> APIRouter:
+    router = parts.router()
+    service = parts.service
+    current_user = parts.dependencies.current_user
 
-    def user_response(doc: dict, user: CurrentUser) -> UserResponse:
-        return UserResponse.from_document(doc, app_id=service.app_id, provider=user.provider)
+    def user_response(record: UserRecord, user: CurrentUser) -> UserResponse:
+        return UserResponse.from_record(record, app_id=service.app_id, provider=user.provider)
 
     @router.get(
         "/users/me",
+        name=parts.name("read_me"),
         response_model=UserResponse,
         tags=["users"],
         summary="The signed-in user's profile in this app",
@@ -37,11 +35,12 @@ def build_user_routes(
     async def read_me(
         user: CurrentUser = Depends(current_user), x_app_id: AppIdHeader = None
     ) -> UserResponse:
-        await service.check_app(x_app_id)
-        return user_response(await service.profile(user), user)
+        await service.apps.for_signed_in_user(x_app_id)
+        return user_response(await service.profile.read(user), user)
 
     @router.patch(
         "/users/me",
+        name=parts.name("update_me"),
         response_model=UserResponse,
         tags=["users"],
         summary="Edit name, avatar, phone, date_of_birth or address (null clears a field)",
@@ -52,12 +51,13 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
-        await service.check_app(body.app_id or x_app_id)
+        await service.apps.for_signed_in_user(body.app_id or x_app_id)
         to_set, to_unset = body.changes()
-        return user_response(await service.update_profile(user, to_set, to_unset), user)
+        return user_response(await service.profile.update(user, to_set, to_unset), user)
 
     @router.delete(
         "/users/me",
+        name=parts.name("deactivate_me"),
         response_model=MessageResponse,
         tags=["users"],
         summary="Deactivate the account: no more logins or refreshes, all sessions revoked",
@@ -68,12 +68,13 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> MessageResponse:
-        await service.check_app(x_app_id)
-        await service.deactivate(user, client_context(request, proxies))
+        await service.apps.for_signed_in_user(x_app_id)
+        await service.lifecycle.deactivate(user, client_context(request, parts.proxies))
         return MessageResponse(message="Account deactivated successfully")
 
     @router.patch(
         "/users/me/plan",
+        name=parts.name("change_plan"),
         response_model=UserResponse,
         tags=["users"],
         summary="Change the user's plan in this app (subject to the app's plan policy)",
@@ -87,12 +88,14 @@ def build_user_routes(
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
-        await service.check_app(body.app_id or x_app_id)
-        doc = await service.change_plan(
+        await service.apps.for_signed_in_user(body.app_id or x_app_id)
+        record = await service.plans.change(
             user,
             plan=body.plan,
             email=body.email,
             proof=body.proof,
-            client=client_context(request, proxies),
+            client=client_context(request, parts.proxies),
         )
-        return user_response(doc, user)
+        return user_response(record, user)
+
+    return router

@@ -13,14 +13,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from ._time import utcnow
+from ..clock import Clock
 
 logger = logging.getLogger("trachea_login.audit")
 
 
 class AuditLog:
-    def __init__(self, database: Any, *, retention_days: int = 90) -> None:
+    def __init__(self, database: Any, clock: Clock, *, retention_days: int = 90) -> None:
         self.collection = database["audit_events"]
+        self._clock = clock
         self.retention = timedelta(days=retention_days)
 
     async def ensure_indexes(self) -> None:
@@ -42,7 +43,7 @@ class AuditLog:
         user_agent: str | None = None,
         **details: Any,
     ) -> None:
-        now = utcnow()
+        now = self._clock.now()
         doc: dict[str, Any] = {"event": event, "at": now}
         if app_id is not None:  # None: an account-wide event (deactivation by an operator)
             doc["app_id"] = app_id

@@ -13,25 +13,20 @@ attempt at a time may probe, and only when no block is running.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from ._time import aware, utcnow
+from ..clock import Clock
+from ._documents import aware
 
 
 @dataclass(frozen=True)
 class ThrottleRule:
     max_failures: int
     window: timedelta
-
-
-def counter_key(kind: str, app_id: str, value: str) -> str:
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
-    return f"{kind}:{app_id}:{digest}"
 
 
 def block_delay(failures: int, rule: ThrottleRule) -> timedelta:
@@ -46,12 +41,13 @@ def block_delay(failures: int, rule: ThrottleRule) -> timedelta:
 def _seconds_until(moment: datetime | None, now: datetime) -> int:
     if moment is None:
         return 0
-    return max(0, int((aware(moment) - now).total_seconds() + 0.999))
+    return max(0, int((moment - now).total_seconds() + 0.999))
 
 
 class LoginFailures:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, clock: Clock) -> None:
         self.collection = database["login_failures"]
+        self._clock = clock
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index(
@@ -61,7 +57,7 @@ class LoginFailures:
     async def reserve(self, key: str, rule: ThrottleRule) -> int:
         """Reserve one attempt for ``key``: 0 when it may proceed (then call :meth:`release`),
         else the seconds to wait (nothing stays reserved)."""
-        now = utcnow()
+        now = self._clock.now()
         window_end = now + rule.window
         doc = await self.collection.find_one_and_update(
             {"_id": key},
@@ -76,7 +72,7 @@ class LoginFailures:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if aware(doc["window_ends"]) <= now:
+        if (aware(doc["window_ends"]) or now) <= now:
             # The window ended but the TTL monitor (once a minute) has not removed the document
             # yet: start a new one. Conditional on the stale window, so only one request
             # restarts it; the others read what it wrote.
@@ -94,7 +90,7 @@ class LoginFailures:
                 return_document=ReturnDocument.AFTER,
             )
             doc = restarted or await self.collection.find_one({"_id": key}) or doc
-        wait = _seconds_until(doc.get("blocked_until"), now)
+        wait = _seconds_until(aware(doc.get("blocked_until")), now)
         allowance = max(1, rule.max_failures - int(doc.get("failures", 0)))
         if wait or int(doc.get("pending", 0)) > allowance:
             await self._unreserve(key)
@@ -111,7 +107,7 @@ class LoginFailures:
         )
         delay = block_delay(int(doc["failures"]), rule) if doc else timedelta(0)
         if delay:
-            until = utcnow() + delay
+            until = self._clock.now() + delay
             # $max: a concurrent failure that computed a longer block keeps it; the document
             # lives at least as long as its block.
             await self.collection.update_one(

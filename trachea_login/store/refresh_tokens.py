@@ -8,26 +8,37 @@ exactly one matches.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
-from ._time import utcnow
-
-ACTIVE = "active"
-ROTATED = "rotated"
-REVOKED = "revoked"
+from ..clock import Clock
+from ..records import RefreshTokenRecord, TokenStatus
+from ._documents import aware
 
 
-def hash_refresh_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def _record(doc: Mapping[str, Any]) -> RefreshTokenRecord:
+    return RefreshTokenRecord(
+        token_hash=doc["_id"],
+        user_id=doc["user_id"],
+        app_id=doc["app_id"],
+        session_id=doc["session_id"],
+        provider=doc["provider"],
+        status=TokenStatus(doc["status"]),
+        created_at=aware(doc.get("created_at")),
+        expires_at=aware(doc.get("expires_at")),
+        parent_hash=doc.get("parent_hash"),
+        replaced_by=doc.get("replaced_by"),
+        rotated_at=aware(doc.get("rotated_at")),
+    )
 
 
 class RefreshTokenStore:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, clock: Clock) -> None:
         self.collection = database["refresh_tokens"]
+        self._clock = clock
 
     async def ensure_indexes(self) -> None:
         # Documents disappear once expires_at has passed (the TTL monitor runs every minute;
@@ -57,8 +68,8 @@ class RefreshTokenStore:
             "app_id": app_id,
             "session_id": session_id,
             "provider": provider,
-            "status": ACTIVE,
-            "created_at": utcnow(),
+            "status": TokenStatus.ACTIVE.value,
+            "created_at": self._clock.now(),
             "expires_at": expires_at,
         }
         if parent_hash:
@@ -67,14 +78,26 @@ class RefreshTokenStore:
 
     async def rotate(
         self, token_hash: str, app_id: str, *, replaced_by: str
-    ) -> dict[str, Any] | None:
+    ) -> RefreshTokenRecord | None:
         """Mark an active, unexpired token as rotated; return it, or ``None`` if it was not
         active (already rotated, revoked, expired or unknown). Atomic."""
-        now = utcnow()
-        return await self.collection.find_one_and_update(
-            {"_id": token_hash, "app_id": app_id, "status": ACTIVE, "expires_at": {"$gt": now}},
-            {"$set": {"status": ROTATED, "rotated_at": now, "replaced_by": replaced_by}},
+        now = self._clock.now()
+        doc = await self.collection.find_one_and_update(
+            {
+                "_id": token_hash,
+                "app_id": app_id,
+                "status": TokenStatus.ACTIVE.value,
+                "expires_at": {"$gt": now},
+            },
+            {
+                "$set": {
+                    "status": TokenStatus.ROTATED.value,
+                    "rotated_at": now,
+                    "replaced_by": replaced_by,
+                }
+            },
         )
+        return _record(doc) if doc else None
 
     async def session_active(self, user_id: ObjectId, app_id: str, session_id: str) -> bool:
         """Whether the session still has an active (unexpired) refresh token."""
@@ -82,26 +105,28 @@ class RefreshTokenStore:
             {
                 "user_id": user_id,
                 "app_id": app_id,
-                "status": ACTIVE,
+                "status": TokenStatus.ACTIVE.value,
                 "session_id": session_id,
-                "expires_at": {"$gt": utcnow()},
+                "expires_at": {"$gt": self._clock.now()},
             },
             projection={"_id": 1},
         )
         return doc is not None
 
-    async def get(self, token_hash: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": token_hash})
+    async def get(self, token_hash: str) -> RefreshTokenRecord | None:
+        doc = await self.collection.find_one({"_id": token_hash})
+        return _record(doc) if doc else None
 
     async def delete(self, token_hash: str) -> None:
         await self.collection.delete_one({"_id": token_hash})
 
     async def revoke_all(self, user_id: ObjectId, app_id: str | None = None) -> int:
         """Revoke every active token of a user, for one app or (``app_id=None``) for all."""
-        query: dict[str, Any] = {"user_id": user_id, "status": ACTIVE}
+        query: dict[str, Any] = {"user_id": user_id, "status": TokenStatus.ACTIVE.value}
         if app_id is not None:
             query["app_id"] = app_id
         result = await self.collection.update_many(
-            query, {"$set": {"status": REVOKED, "revoked_at": utcnow()}}
+            query,
+            {"$set": {"status": TokenStatus.REVOKED.value, "revoked_at": self._clock.now()}},
         )
         return int(result.modified_count)

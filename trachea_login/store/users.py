@@ -2,7 +2,8 @@
 
 Unique sparse indexes on ``username`` (stored lower-cased, so uniqueness is case-insensitive),
 ``email`` (lower-cased) and ``firebase_uid``: a document without one of these simply lacks the
-field, never holds ``null``, so the sparse indexes accept any number of such documents.
+field, never holds ``null`` (real MongoDB indexes an explicit ``null``, so two of them would
+collide). Every write here therefore turns a ``None`` value into ``$unset``.
 ``apps[]`` holds ``{app_id, role, plan, joined_at}`` per app; entries are appended with one
 conditional ``$push`` and changed with the positional ``apps.$`` operator, never by rewriting
 the array.
@@ -10,6 +11,7 @@ the array.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +19,28 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
-from ._time import utcnow
+from ..clock import Clock
+from ..records import DEFAULT_PLAN, DEFAULT_ROLE, Membership, UserRecord
+from ._documents import aware
 
-DEFAULT_ROLE = "member"
-DEFAULT_PLAN = "free"
+#: Top-level fields a write may set (record attribute name = document field name).
+USER_FIELDS = frozenset(
+    {
+        "username",
+        "email",
+        "email_verified",
+        "firebase_uid",
+        "password_hash",
+        "name",
+        "avatar",
+        "phone",
+        "date_of_birth",
+        "address",
+        "provider",
+        "is_active",
+    }
+)
+MEMBERSHIP_FIELDS = frozenset({"role", "plan"})
 
 
 def object_id(value: str | ObjectId) -> ObjectId | None:
@@ -33,26 +53,65 @@ def object_id(value: str | ObjectId) -> ObjectId | None:
         return None
 
 
-def new_app_entry(app_id: str, *, now: datetime | None = None) -> dict[str, Any]:
-    return {
-        "app_id": app_id,
-        "role": DEFAULT_ROLE,
-        "plan": DEFAULT_PLAN,
-        "joined_at": now or utcnow(),
-    }
+def _membership(entry: Mapping[str, Any]) -> Membership:
+    return Membership(
+        app_id=str(entry.get("app_id")),
+        role=entry.get("role", DEFAULT_ROLE),
+        plan=entry.get("plan", DEFAULT_PLAN),
+        joined_at=aware(entry.get("joined_at")),
+    )
 
 
-def app_entry(user: dict[str, Any], app_id: str) -> dict[str, Any] | None:
-    """The user's ``apps[]`` entry for ``app_id``, if any."""
-    for entry in user.get("apps", ()):
-        if entry.get("app_id") == app_id:
-            return entry
-    return None
+def _record(doc: Mapping[str, Any]) -> UserRecord:
+    address = doc.get("address")
+    return UserRecord(
+        id=doc["_id"],
+        username=doc.get("username"),
+        email=doc.get("email"),
+        email_verified=doc.get("email_verified") is True,
+        firebase_uid=doc.get("firebase_uid"),
+        password_hash=doc.get("password_hash"),
+        name=doc.get("name"),
+        avatar=doc.get("avatar"),
+        phone=doc.get("phone"),
+        date_of_birth=doc.get("date_of_birth"),
+        address=dict(address) if isinstance(address, Mapping) else None,
+        provider=doc.get("provider"),
+        is_active=bool(doc.get("is_active", True)),
+        apps=tuple(_membership(entry) for entry in doc.get("apps", ()) if isinstance(entry, dict)),
+        created_at=aware(doc.get("created_at")),
+        updated_at=aware(doc.get("updated_at")),
+    )
+
+
+def _new_entry(app_id: str, now: datetime) -> dict[str, Any]:
+    return {"app_id": app_id, "role": DEFAULT_ROLE, "plan": DEFAULT_PLAN, "joined_at": now}
+
+
+def _checked(fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - USER_FIELDS
+    if unknown:
+        raise ValueError(f"not user fields: {', '.join(sorted(unknown))}")
+
+
+def _update(
+    now: datetime, set_fields: Mapping[str, Any], unset_fields: Iterable[str] = ()
+) -> dict[str, Any]:
+    """``$set``/``$unset`` for top-level fields; a ``None`` value is an ``$unset``."""
+    _checked(set_fields)
+    _checked(dict.fromkeys(unset_fields))
+    to_set = {name: value for name, value in set_fields.items() if value is not None}
+    to_unset = {name for name, value in set_fields.items() if value is None} | set(unset_fields)
+    update: dict[str, Any] = {"$set": {**to_set, "updated_at": now}}
+    if to_unset:
+        update["$unset"] = dict.fromkeys(sorted(to_unset), "")
+    return update
 
 
 class UserStore:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, clock: Clock) -> None:
         self.collection = database["users"]
+        self._clock = clock
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index(
@@ -66,96 +125,104 @@ class UserStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    async def get(self, user_id: str | ObjectId) -> dict[str, Any] | None:
+    async def get(self, user_id: str | ObjectId) -> UserRecord | None:
         oid = object_id(user_id)
-        return await self.collection.find_one({"_id": oid}) if oid else None
+        doc = await self.collection.find_one({"_id": oid}) if oid else None
+        return _record(doc) if doc else None
 
-    async def find_by_username(self, username: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"username": username.lower()})  # username_unique
+    async def find_by_username(self, username: str) -> UserRecord | None:
+        doc = await self.collection.find_one({"username": username.lower()})  # username_unique
+        return _record(doc) if doc else None
 
-    async def find_by_email(self, email: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"email": email.lower()})  # email_unique
+    async def find_by_email(self, email: str) -> UserRecord | None:
+        doc = await self.collection.find_one({"email": email.lower()})  # email_unique
+        return _record(doc) if doc else None
 
-    async def find_by_firebase_uid(self, firebase_uid: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"firebase_uid": firebase_uid})
+    async def find_by_firebase_uid(self, firebase_uid: str) -> UserRecord | None:
+        doc = await self.collection.find_one({"firebase_uid": firebase_uid})  # firebase_uid_unique
+        return _record(doc) if doc else None
 
     # -- writes ------------------------------------------------------------------------------
 
-    async def insert(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Insert a new user; raises ``DuplicateKeyError`` when a unique field is taken.
-
-        ``fields`` must not contain ``None`` values (sparse unique indexes would count them).
-        """
-        now = utcnow()
-        doc = {key: value for key, value in fields.items() if value is not None}
+    async def insert(self, fields: Mapping[str, Any], *, app_id: str | None = None) -> UserRecord:
+        """Insert a new user (already a member of ``app_id`` when given); raises
+        ``DuplicateKeyError`` when a unique field is taken. ``None`` values are left out."""
+        _checked(fields)
+        now = self._clock.now()
+        doc: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
         doc.setdefault("is_active", True)
-        doc.setdefault("apps", [])
+        doc["apps"] = [_new_entry(app_id, now)] if app_id else []
         doc["created_at"] = now
         doc["updated_at"] = now
         result = await self.collection.insert_one(doc)
         doc["_id"] = result.inserted_id
-        return doc
+        return _record(doc)
 
-    async def join_app(self, user_id: ObjectId, app_id: str) -> dict[str, Any] | None:
+    async def join_app(self, user_id: ObjectId, app_id: str) -> UserRecord | None:
         """Append the default ``apps[]`` entry for ``app_id`` unless one exists; return the user.
 
         One conditional update: two concurrent first logins cannot append two entries, and the
         entries of other apps are never touched.
         """
+        now = self._clock.now()
         await self.collection.update_one(
             {"_id": user_id, "apps.app_id": {"$ne": app_id}},
-            {"$push": {"apps": new_app_entry(app_id)}, "$set": {"updated_at": utcnow()}},
+            {"$push": {"apps": _new_entry(app_id, now)}, "$set": {"updated_at": now}},
         )
         return await self.get(user_id)
 
     async def update_fields(
         self,
         user_id: ObjectId,
-        set_fields: dict[str, Any] | None = None,
-        unset_fields: list[str] | None = None,
-    ) -> dict[str, Any] | None:
-        """``$set``/``$unset`` top-level fields; returns the updated user.
+        set_fields: Mapping[str, Any],
+        unset_fields: Iterable[str] = (),
+    ) -> UserRecord | None:
+        """Set and unset top-level fields (a ``None`` value unsets); return the updated user.
 
         May raise ``DuplicateKeyError`` when a unique field (email) is taken.
         """
-        update: dict[str, Any] = {"$set": {**(set_fields or {}), "updated_at": utcnow()}}
-        if unset_fields:
-            update["$unset"] = {name: "" for name in unset_fields}
-        return await self.collection.find_one_and_update(
-            {"_id": user_id}, update, return_document=ReturnDocument.AFTER
+        doc = await self.collection.find_one_and_update(
+            {"_id": user_id},
+            _update(self._clock.now(), set_fields, unset_fields),
+            return_document=ReturnDocument.AFTER,
         )
+        return _record(doc) if doc else None
 
     async def replace_password_hash(self, user_id: ObjectId, old_hash: str, new_hash: str) -> None:
         """Upgrade a stale hash, only if it is still the one we verified against."""
         await self.collection.update_one(
             {"_id": user_id, "password_hash": old_hash},
-            {"$set": {"password_hash": new_hash, "updated_at": utcnow()}},
+            {"$set": {"password_hash": new_hash, "updated_at": self._clock.now()}},
         )
 
-    async def set_app_fields(
+    async def set_membership_fields(
         self,
         user_id: ObjectId,
         app_id: str,
-        app_fields: dict[str, Any],
-        extra_set: dict[str, Any] | None = None,
-        only_if: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        """Set fields of the user's entry for ``app_id`` (positional ``apps.$``) in one atomic
-        update; return the user, or ``None`` if the user has no entry for that app (or
-        ``only_if``, an extra filter, does not match). May raise ``DuplicateKeyError`` via
-        ``extra_set`` (an email taken by another account).
+        membership: Mapping[str, Any],
+        account: Mapping[str, Any] | None = None,
+        *,
+        only_without_email: bool = False,
+    ) -> UserRecord | None:
+        """Set the user's ``role``/``plan`` in ``app_id`` (positional ``apps.$``), and top-level
+        ``account`` fields, in one atomic update. ``None`` when the user has no entry for that
+        app, or (``only_without_email``) already has an email. May raise ``DuplicateKeyError``
+        via ``account`` (an email taken by another account).
 
         ``update_one`` then a read, not ``find_one_and_update``: mongomock's
         ``find_one_and_update`` re-runs the update filtered by ``_id`` alone, so ``apps.$``
         would hit the *first* entry on the embedded database. ``update_one`` keeps the
         ``apps.app_id`` filter on MongoDB and mongomock alike.
         """
-        update = {f"apps.$.{name}": value for name, value in app_fields.items()}
-        update.update(extra_set or {})
-        update["updated_at"] = utcnow()
-        result = await self.collection.update_one(
-            {**(only_if or {}), "_id": user_id, "apps.app_id": app_id}, {"$set": update}
-        )
+        unknown = set(membership) - MEMBERSHIP_FIELDS
+        if unknown:
+            raise ValueError(f"not membership fields: {', '.join(sorted(unknown))}")
+        update = _update(self._clock.now(), account or {})
+        update["$set"].update({f"apps.$.{name}": value for name, value in membership.items()})
+        query: dict[str, Any] = {"_id": user_id, "apps.app_id": app_id}
+        if only_without_email:
+            query["email"] = {"$exists": False}
+        result = await self.collection.update_one(query, update)
         if result.matched_count == 0:
             return None
         return await self.get(user_id)
@@ -164,28 +231,26 @@ class UserStore:
         self,
         user_id: ObjectId,
         email: str,
-        fields: dict[str, Any],
-        unset_fields: list[str] | None = None,
-    ) -> dict[str, Any] | None:
+        set_fields: Mapping[str, Any],
+        unset_fields: Iterable[str] = (),
+    ) -> UserRecord | None:
         """Attach a Firebase identity to an account in one conditional update: only while the
         account still has no ``firebase_uid`` and still holds ``email``. ``None`` otherwise."""
-        update: dict[str, Any] = {"$set": {**fields, "updated_at": utcnow()}}
-        if unset_fields:
-            update["$unset"] = {name: "" for name in unset_fields}
-        return await self.collection.find_one_and_update(
+        doc = await self.collection.find_one_and_update(
             {"_id": user_id, "firebase_uid": {"$exists": False}, "email": email},
-            update,
+            _update(self._clock.now(), set_fields, unset_fields),
             return_document=ReturnDocument.AFTER,
         )
+        return _record(doc) if doc else None
 
     async def evict_unverified_email(self, user_id: ObjectId, email: str) -> bool:
         """Remove ``email`` from an account that holds it unverified (one conditional update);
         whether it did."""
         result = await self.collection.update_one(
             {"_id": user_id, "email": email, "email_verified": {"$ne": True}},
-            {"$unset": {"email": "", "email_verified": ""}, "$set": {"updated_at": utcnow()}},
+            _update(self._clock.now(), {}, ("email", "email_verified")),
         )
         return bool(result.modified_count)
 
-    async def set_active(self, user_id: ObjectId, active: bool) -> dict[str, Any] | None:
+    async def set_active(self, user_id: ObjectId, active: bool) -> UserRecord | None:
         return await self.update_fields(user_id, {"is_active": active})

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from fastapi import Request
 
-from ..service import ClientContext
+from ..services import ClientContext
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

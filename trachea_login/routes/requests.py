@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (contract §4).
+"""Request bodies of the HTTP API (contract §4) and their validation.
 
 Every request model forbids unknown fields and types each value strictly: an operator object
 such as ``{"$ne": null}`` where a string belongs is a 422, so nothing a client sends can reach a
@@ -8,7 +8,7 @@ MongoDB query as an operator. Validation messages describe the rule, never the i
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -22,8 +22,6 @@ from pydantic import (
 )
 
 from ..passwords import PASSWORD_MAX_LENGTH
-from ..store._time import aware
-from ..store.users import DEFAULT_PLAN, DEFAULT_ROLE, app_entry
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
 E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -157,67 +155,3 @@ class PlanChangeRequest(_Strict):
     email: Email | None = None
     proof: Annotated[str, StringConstraints(max_length=4096)] | None = None
     app_id: AppId | None = None
-
-
-# -- responses -------------------------------------------------------------------------------
-
-
-class AddressOut(BaseModel):
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    country: str | None = None
-    zip: str | None = None
-
-
-class UserResponse(BaseModel):
-    id: str
-    firebase_uid: str | None
-    username: str | None
-    email: str | None
-    name: str | None
-    avatar: str | None
-    phone: str | None
-    date_of_birth: date | None
-    address: AddressOut | None
-    provider: str
-    app_id: str
-    role: str
-    plan: str
-    joined_at: datetime | None
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any], *, app_id: str, provider: str) -> UserResponse:
-        entry = app_entry(doc, app_id) or {}
-        joined = entry.get("joined_at")
-        return cls(
-            id=str(doc["_id"]),
-            firebase_uid=doc.get("firebase_uid"),
-            username=doc.get("username"),
-            email=doc.get("email"),
-            name=doc.get("name"),
-            avatar=doc.get("avatar"),
-            phone=doc.get("phone"),
-            date_of_birth=doc.get("date_of_birth"),
-            address=doc.get("address"),
-            provider=provider,
-            app_id=app_id,
-            role=entry.get("role", DEFAULT_ROLE),
-            plan=entry.get("plan", DEFAULT_PLAN),
-            joined_at=aware(joined) if joined else None,
-        )
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
-    expires_in: int
-
-
-class LoginResponse(TokenResponse):
-    user: UserResponse
-
-
-class MessageResponse(BaseModel):
-    message: str

@@ -1,0 +1,78 @@
+"""Operator operations on apps and users: what the ``trachea-login`` CLI does, without HTTP.
+
+Every function takes the MongoDB database (any async client with PyMongo's API) and works
+through the stores. Invalid input raises ``ValueError`` (messages never contain a secret);
+a missing app or user raises a :class:`NotFoundError`. Each change is one atomic update.
+"""
+
+from __future__ import annotations
+
+from .apps import (
+    disable_app,
+    enable_app,
+    generate_app_secret,
+    get_app,
+    list_apps,
+    register_app,
+    rotate_app_secret,
+    set_auth_methods,
+    set_domains,
+    verify_app_secret,
+)
+from .errors import (
+    AmbiguousUser,
+    AppAlreadyExists,
+    AppNotFound,
+    NotAMember,
+    NotFoundError,
+    UserNotFound,
+)
+from .users import (
+    deactivate_user,
+    find_user,
+    reactivate_user,
+    set_user_plan,
+    set_user_role,
+    user_public_view,
+)
+from .validation import (
+    APP_NAME_MAX_LENGTH,
+    APP_SECRET_MAX_LENGTH,
+    APP_SECRET_MIN_LENGTH,
+    check_app_id,
+    check_app_secret,
+    check_auth_methods,
+    check_domains,
+)
+
+__all__ = [
+    "APP_NAME_MAX_LENGTH",
+    "APP_SECRET_MAX_LENGTH",
+    "APP_SECRET_MIN_LENGTH",
+    "AmbiguousUser",
+    "AppAlreadyExists",
+    "AppNotFound",
+    "NotAMember",
+    "NotFoundError",
+    "UserNotFound",
+    "check_app_id",
+    "check_app_secret",
+    "check_auth_methods",
+    "check_domains",
+    "deactivate_user",
+    "disable_app",
+    "enable_app",
+    "find_user",
+    "generate_app_secret",
+    "get_app",
+    "list_apps",
+    "reactivate_user",
+    "register_app",
+    "rotate_app_secret",
+    "set_auth_methods",
+    "set_domains",
+    "set_user_plan",
+    "set_user_role",
+    "user_public_view",
+    "verify_app_secret",
+]

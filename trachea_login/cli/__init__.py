@@ -1,0 +1,104 @@
+"""The ``trachea-login`` command: operators register apps and manage users' roles, plans and
+status. Also ``python -m trachea_login``.
+
+The database comes from ``TRACHEA_MONGO_URI`` and ``TRACHEA_DB_NAME`` (default ``trachea``),
+read from the environment or a ``.env`` file in the current directory; ``--mongo-uri`` and
+``--db-name`` override them. App secrets are hashed with ``TRACHEA_PASSWORD_HASH_ROUNDS``
+(default 12), the cost the service uses for passwords.
+
+``--json`` prints JSON for scripts; it is accepted both before the command
+(``trachea-login --json apps list``) and after it (``trachea-login apps list --json``).
+Usage errors (a missing argument or option) are reported by Click, in its usual form.
+
+Exit codes: 0 success; 1 not found (app, user, or the user's entry for an app); 2 invalid input
+or configuration (also Click's usage errors); 3 the app already exists; 4 the database is
+unreachable or failed. Other errors are one ``error: ...`` line on standard error, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .apps import build_apps_cli
+from .common import (
+    EXIT_DATABASE,
+    EXIT_EXISTS,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    CliSettings,
+    CliState,
+    DatabaseFactory,
+    connect_database,
+)
+from .users import build_users_cli
+
+
+def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
+    """The ``trachea-login`` Typer application.
+
+    ``database_factory`` replaces :func:`connect_database`; tests pass one that yields an
+    in-memory database so that they can inspect what the commands did.
+    """
+    factory = database_factory or connect_database
+    cli = typer.Typer(
+        name="trachea-login",
+        help="Manage trachea-login apps and users in MongoDB.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+    @cli.callback()
+    def root(
+        ctx: typer.Context,
+        mongo_uri: Annotated[
+            str | None,
+            typer.Option(
+                "--mongo-uri",
+                help="MongoDB URI (default: TRACHEA_MONGO_URI from the environment or .env).",
+                show_default=False,
+            ),
+        ] = None,
+        db_name: Annotated[
+            str | None,
+            typer.Option(
+                "--db-name",
+                help="Database name (default: TRACHEA_DB_NAME, else 'trachea').",
+                show_default=False,
+            ),
+        ] = None,
+        json_output: Annotated[
+            bool, typer.Option("--json", help="Print JSON from any command (for scripts).")
+        ] = False,
+    ) -> None:
+        ctx.obj = CliState(
+            database_factory=factory,
+            mongo_uri=mongo_uri,
+            db_name=db_name,
+            json_output=json_output,
+        )
+
+    cli.add_typer(build_apps_cli(), name="apps")
+    cli.add_typer(build_users_cli(), name="users")
+    return cli
+
+
+def main() -> None:
+    """Console entry point (``trachea-login``)."""
+    build_cli()(prog_name="trachea-login")
+
+
+__all__ = [
+    "EXIT_DATABASE",
+    "EXIT_EXISTS",
+    "EXIT_INVALID",
+    "EXIT_NOT_FOUND",
+    "CliSettings",
+    "build_cli",
+    "connect_database",
+    "main",
+]

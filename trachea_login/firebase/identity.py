@@ -1,0 +1,128 @@
+"""What a verified Firebase ID token says about the caller, and the checks on its shape."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import invalid_token
+
+MAX_TOKEN_BYTES = 8 * 1024
+"""Longer tokens are refused without calling Firebase (real ID tokens are about 1 KiB)."""
+
+CLOCK_SKEW_SECONDS = 10
+"""Tolerance for ``iat``/``exp`` between our clock and Firebase's."""
+
+_PROVIDER_NAMES: dict[str, str] = {
+    "google.com": "google",
+    "apple.com": "apple",
+    "facebook.com": "facebook",
+    "password": "password",
+}
+
+
+@dataclass(frozen=True)
+class FirebaseIdentity:
+    """What a verified Firebase ID token says about the caller.
+
+    ``provider`` is the sign-in method name the rest of trachea-login uses
+    (see :func:`map_provider`); ``sign_in_provider`` the raw ``firebase.sign_in_provider``
+    claim. ``email`` is lower-cased, and ``email_verified`` is true only when Firebase says
+    so for that email. ``claims`` is the full verified payload.
+    """
+
+    uid: str
+    provider: str
+    sign_in_provider: str
+    email: str | None
+    email_verified: bool
+    name: str | None
+    picture: str | None
+    phone_number: str | None
+    claims: dict[str, Any]
+
+
+def map_provider(sign_in_provider: str) -> str:
+    """The method name for a Firebase ``sign_in_provider`` claim.
+
+    ``google.com``, ``apple.com``, ``facebook.com`` and ``password`` become ``google``,
+    ``apple``, ``facebook`` and ``password``. Anything else (``phone``, ``anonymous``,
+    ``custom``, ``oidc.*``, ``saml.*``, ``github.com`` ...) is returned unchanged, so an app
+    may allow it by that exact name; the caller enforces ``allowed_auth_methods``.
+    """
+    return _PROVIDER_NAMES.get(sign_in_provider, sign_in_provider)
+
+
+def check_shape(id_token: object) -> None:
+    """Refuse, without calling Firebase, what cannot be a Firebase ID token.
+
+    A compact JWT is three base64url segments, the first two JSON objects. Checking that here
+    also keeps odd inputs (a JSON array as payload ...) from surfacing as unexpected errors
+    deep inside firebase_admin.
+    """
+    if not isinstance(id_token, str) or not id_token.strip():
+        raise invalid_token()
+    if len(id_token) > MAX_TOKEN_BYTES or not id_token.isascii():
+        raise invalid_token()
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise invalid_token()
+    for segment in parts[:2]:
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, binascii.Error):
+            raise invalid_token() from None
+        if not isinstance(decoded, dict):
+            raise invalid_token()
+
+
+def identity_from_claims(claims: Any, *, now: float) -> FirebaseIdentity:
+    """Build the identity from verified claims, re-checking what the emulator mode skips.
+
+    In emulator mode firebase_admin checks neither the signature nor ``exp``/``iat``; the
+    time checks are repeated here for every mode.
+    """
+    if not isinstance(claims, dict):
+        raise invalid_token()
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, (int, float)) or not isinstance(iat, (int, float)):
+        raise invalid_token()
+    if not _is_number(exp) or not _is_number(iat):  # bools are ints
+        raise invalid_token()
+    if exp + CLOCK_SKEW_SECONDS < now or iat - CLOCK_SKEW_SECONDS > now:
+        raise invalid_token()
+    uid = claims.get("uid") or claims.get("sub")
+    firebase_claim = claims.get("firebase")
+    sign_in_provider = (
+        firebase_claim.get("sign_in_provider") if isinstance(firebase_claim, dict) else None
+    )
+    if not isinstance(uid, str) or not uid or not isinstance(sign_in_provider, str):
+        raise invalid_token()
+    if not sign_in_provider:
+        raise invalid_token()
+    email = _text(claims.get("email"))
+    email = email.lower() if email else None
+    return FirebaseIdentity(
+        uid=uid,
+        provider=map_provider(sign_in_provider),
+        sign_in_provider=sign_in_provider,
+        email=email,
+        email_verified=email is not None and claims.get("email_verified") is True,
+        name=_text(claims.get("name")),
+        picture=_text(claims.get("picture")),
+        phone_number=_text(claims.get("phone_number")),
+        claims=claims,
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None

@@ -1,0 +1,72 @@
+"""The route class of our routers: what every one of our routes does, whatever its logic.
+
+- Every error leaves in the §5 shape (``{"error", "message", "status_code"}``) with nothing but
+  ``include_router``: the conversion happens inside each route, not in app-level exception
+  handlers. Database failures are 503 ``SERVICE_UNAVAILABLE``, anything unexpected 500
+  ``INTERNAL_ERROR``; neither carries driver text or a traceback.
+- The request body is limited while it streams in (:mod:`.body_limit`).
+- Every response carries ``Cache-Control: no-store`` (RFC 6749 §5.1: tokens and profiles are
+  never cached).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from ..errors import ErrorCode, TracheaError, error_response, validation_error_response
+from .body_limit import BodyLimitedRequest
+
+logger = logging.getLogger("trachea_login")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _rendered(exc: Exception, request: Request, path: str) -> Response:
+    """The §5 response for an exception raised by a route."""
+    if isinstance(exc, TracheaError):
+        return error_response(exc)
+    if isinstance(exc, RequestValidationError):
+        return validation_error_response(exc)
+    if isinstance(exc, HTTPException):
+        # FastAPI's own (e.g. an unparseable body): same shape, no detail echoed.
+        code = ErrorCode.PAYLOAD_TOO_LARGE if exc.status_code == 413 else ErrorCode.VALIDATION_ERROR
+        return error_response(TracheaError(code))
+    if isinstance(exc, ConnectionFailure):
+        logger.exception("MongoDB unreachable")
+        return error_response(TracheaError(ErrorCode.SERVICE_UNAVAILABLE))
+    if isinstance(exc, PyMongoError):
+        logger.exception("MongoDB error")
+        return error_response(TracheaError(ErrorCode.SERVICE_UNAVAILABLE))
+    logger.exception("unhandled error in %s %s", request.method, path)
+    return error_response(TracheaError(ErrorCode.INTERNAL_ERROR))
+
+
+def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
+    """A route class bound to one instance (``owner``, found by the module-level
+    dependencies) and its body limit: no module-level state."""
+
+    class TracheaRoute(APIRoute):
+        trachea_login = owner
+
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                limited = BodyLimitedRequest(request.scope, request.receive, max_body_bytes)
+                try:
+                    response = await handler(limited)
+                except Exception as exc:  # noqa: BLE001 - every failure becomes a §5 body
+                    response = _rendered(exc, request, self.path)
+                response.headers.update(NO_STORE)
+                return response
+
+            return guarded
+
+    return TracheaRoute

@@ -1,0 +1,64 @@
+"""``POST /refresh`` and ``POST /logout``: continuing and ending sessions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from ..errors import ErrorCode as E
+from ..tokens import CurrentUser
+from .client_ip import client_context
+from .openapi import error_responses
+from .parts import APP_ERRORS, AppIdHeader, RouterParts
+from .requests import RefreshRequest
+from .responses import MessageResponse, TokenResponse
+
+
+def build_session_router(parts: RouterParts) -> APIRouter:
+    router = parts.router()
+    service = parts.service
+
+    @router.post(
+        "/refresh",
+        name=parts.name("refresh"),
+        response_model=TokenResponse,
+        tags=["auth"],
+        summary="Exchange a refresh token for new tokens (the old one stops working)",
+        responses=error_responses(
+            *APP_ERRORS,
+            E.REFRESH_TOKEN_INVALID,
+            E.REFRESH_TOKEN_REUSE,
+            E.ORIGIN_NOT_ALLOWED,
+            E.AUTH_METHOD_NOT_ALLOWED,
+        ),
+    )
+    async def refresh(
+        body: RefreshRequest, request: Request, x_app_id: AppIdHeader = None
+    ) -> TokenResponse:
+        await service.apps.check_requested(body.app_id or x_app_id)
+        issued = await service.sessions.refresh(
+            body.refresh_token, client_context(request, parts.proxies)
+        )
+        return TokenResponse(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            expires_in=issued.expires_in,
+        )
+
+    @router.post(
+        "/logout",
+        name=parts.name("logout"),
+        response_model=MessageResponse,
+        tags=["auth"],
+        summary="Sign out: revoke every refresh token of this user in this app",
+        responses=error_responses(*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED),
+    )
+    async def logout(
+        request: Request,
+        user: CurrentUser = Depends(parts.dependencies.current_user),
+        x_app_id: AppIdHeader = None,
+    ) -> MessageResponse:
+        await service.apps.for_signed_in_user(x_app_id)
+        await service.sessions.logout(user, client_context(request, parts.proxies))
+        return MessageResponse(message="Successfully logged out")
+
+    return router

@@ -1,0 +1,69 @@
+"""The rules of the contract for one app, one module per concept. No HTTP here.
+
+:class:`AuthService` builds the parts for one ``TracheaLogin`` and holds them; routes call the
+part they need (``service.sessions.refresh(...)``). The data path of a sign-in reads top to
+bottom: the app check (:mod:`.apps`), the credential (:mod:`.native_accounts` with
+:mod:`.throttle`, or :mod:`.firebase_accounts` with :mod:`.linking`), the session
+(:mod:`.sessions`), each touching the store with one atomic operation per rule.
+"""
+
+from __future__ import annotations
+
+from ..clock import Clock
+from ..config import TracheaSettings
+from ..firebase import FirebaseVerifier
+from ..passwords import PasswordHasher
+from ..store import Store
+from ..tokens import AccessTokens
+from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache
+from .audit import Auditor
+from .context import ClientContext, IssuedTokens, SignIn
+from .firebase_accounts import FirebaseAccounts
+from .health import HealthCheck
+from .lifecycle import AccountLifecycle
+from .native_accounts import NativeAccounts
+from .plans import PlanPolicy, PlanService
+from .profile import ProfileService
+from .sessions import SessionService
+from .throttle import LoginThrottle
+
+
+class AuthService:
+    """Every rule of one app, in parts: ``apps``, ``native``, ``firebase``, ``sessions``,
+    ``profile``, ``lifecycle``, ``plans`` and ``health``."""
+
+    def __init__(
+        self,
+        settings: TracheaSettings,
+        store: Store,
+        tokens: AccessTokens,
+        hasher: PasswordHasher,
+        clock: Clock,
+        firebase: FirebaseVerifier | None = None,
+        plan_policy: PlanPolicy | None = None,
+    ) -> None:
+        app_id = self.app_id = settings.app_id
+        self.store = store
+        self.app_record = AppRecordCache(store.apps, app_id, clock)
+        self.apps = AppGuard(self.app_record, store.apps)
+        auditor = self.auditor = Auditor(store.audit, app_id)
+        self.sessions = SessionService(settings, store, tokens, clock, self.apps, auditor)
+        throttle = LoginThrottle(store.login_failures, settings, auditor)
+        self.native = NativeAccounts(
+            settings, store, hasher, self.apps, throttle, self.sessions, auditor
+        )
+        self.firebase = FirebaseAccounts(app_id, store, firebase, self.apps, self.sessions, auditor)
+        self.profile = ProfileService(store, self.sessions)
+        self.lifecycle = AccountLifecycle(store, self.sessions, auditor)
+        self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
+        self.health = HealthCheck(store, self.app_record, firebase is not None)
+
+
+__all__ = [
+    "APP_RECORD_MAX_AGE",
+    "AuthService",
+    "ClientContext",
+    "IssuedTokens",
+    "PlanPolicy",
+    "SignIn",
+]

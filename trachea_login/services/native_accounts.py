@@ -1,0 +1,151 @@
+"""Native accounts: registration and sign-in with a username (or email) and password.
+
+Unknown user and wrong password answer alike (401 ``INVALID_CREDENTIALS``, after the same hash
+work); only the right password of a deactivated account learns 403 ``USER_INACTIVE``. Every
+attempt is throttled (:mod:`.throttle`) before the hash is checked.
+"""
+
+from __future__ import annotations
+
+from pymongo.errors import DuplicateKeyError
+
+from ..config import TracheaSettings
+from ..errors import ErrorCode, TracheaError
+from ..methods import NATIVE_METHOD
+from ..passwords import PasswordHasher, password_problem
+from ..records import UserRecord
+from ..store import Store
+from .apps import AppGuard
+from .audit import Auditor
+from .context import ClientContext, SignIn
+from .sessions import SessionService
+from .throttle import LoginThrottle
+
+
+class NativeAccounts:
+    def __init__(
+        self,
+        settings: TracheaSettings,
+        store: Store,
+        hasher: PasswordHasher,
+        guard: AppGuard,
+        throttle: LoginThrottle,
+        sessions: SessionService,
+        auditor: Auditor,
+    ) -> None:
+        self.app_id = settings.app_id
+        self._password_min_length = settings.password_min_length
+        self._store = store
+        self._hasher = hasher
+        self._guard = guard
+        self._throttle = throttle
+        self._sessions = sessions
+        self._auditor = auditor
+
+    async def register(
+        self, *, username: str, password: str, name: str | None, client: ClientContext
+    ) -> SignIn:
+        """Create a native account in this app and sign it in."""
+        app = await self._guard.active(client)
+        self._guard.require_method(app, NATIVE_METHOD)
+        problem = password_problem(
+            password, min_length=self._password_min_length, username=username
+        )
+        if problem:
+            raise TracheaError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {problem}")
+        # Every registration from one IP counts against the per-IP budget: each costs a hash,
+        # and a flood must not starve logins (nor probe usernames without limit).
+        reservation = await self._throttle.reserve_registration(client)
+        try:
+            user = await self._create(username, password, name)
+        finally:
+            await self._throttle.release_registration(reservation)
+        await self._auditor.record("register", client, user_id=user.id, method=NATIVE_METHOD)
+        return await self._sign_in(user, client)
+
+    async def _create(self, username: str, password: str, name: str | None) -> UserRecord:
+        # A cheap early answer; the unique index below is what actually guarantees it.
+        if await self._store.users.find_by_username(username):
+            raise TracheaError(ErrorCode.USERNAME_TAKEN)
+        password_hash = await self._hasher.hash(password)
+        try:
+            return await self._store.users.insert(
+                {
+                    "username": username.lower(),
+                    "password_hash": password_hash,
+                    "name": name,
+                    "provider": NATIVE_METHOD,
+                },
+                app_id=self.app_id,
+            )
+        except DuplicateKeyError:
+            raise TracheaError(ErrorCode.USERNAME_TAKEN) from None
+
+    async def login(
+        self, *, identifier: str, password: str, by_email: bool, client: ClientContext
+    ) -> SignIn:
+        """Sign in by username or email (``by_email``) and password."""
+        app = await self._guard.active(client)
+        self._guard.require_method(app, NATIVE_METHOD)
+        identifier = identifier.lower()
+        attempt = await self._throttle.reserve_password_attempt(identifier, client)
+        failed = False
+        try:
+            user, stored_hash, new_hash = await self._check_password(
+                identifier, password, by_email, client
+            )
+        except TracheaError:
+            failed = True
+            raise
+        finally:
+            await self._throttle.release_password_attempt(attempt, failed=failed)
+        if not user.is_active:
+            await self._auditor.record(
+                "login_failed",
+                client,
+                user_id=user.id,
+                method=NATIVE_METHOD,
+                reason="user_inactive",
+            )
+            raise TracheaError(ErrorCode.USER_INACTIVE)
+        await self._throttle.forget_failures(attempt)
+        if new_hash:
+            await self._store.users.replace_password_hash(user.id, stored_hash, new_hash)
+        return await self._sign_in(user, client)
+
+    async def _check_password(
+        self, identifier: str, password: str, by_email: bool, client: ClientContext
+    ) -> tuple[UserRecord, str, str | None]:
+        """(user, stored hash, upgraded hash or None); ``INVALID_CREDENTIALS`` otherwise, after
+        the same hash work whether or not the account exists."""
+        users = self._store.users
+        user = await (
+            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
+        )
+        stored_hash = user.password_hash if user else None
+        ok, new_hash = await self._hasher.verify(password, stored_hash)
+        if not ok or user is None or stored_hash is None:
+            await self._auditor.record(
+                "login_failed",
+                client,
+                user_id=user.id if user else None,
+                method=NATIVE_METHOD,
+                reason="unknown_user" if user is None else "wrong_password",
+            )
+            raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+        return user, stored_hash, new_hash
+
+    async def _sign_in(self, user: UserRecord, client: ClientContext) -> SignIn:
+        member = await join_app(self._store, user, self.app_id)
+        tokens = await self._sessions.start(member, NATIVE_METHOD, client)
+        return SignIn(tokens=tokens, user=member, provider=NATIVE_METHOD)
+
+
+async def join_app(store: Store, user: UserRecord, app_id: str) -> UserRecord:
+    """The user as a member of ``app_id``: a first sign-in appends the default entry."""
+    if user.membership(app_id) is not None:
+        return user
+    joined = await store.users.join_app(user.id, app_id)
+    if joined is None:
+        raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+    return joined
