@@ -1,10 +1,12 @@
-"""The ``firebase_emulator`` session fixture: a running Firebase Auth emulator.
+"""The ``firebase_emulator`` session fixture: a Firebase Auth emulator of this test run's own.
 
 Use it from the main conftest with ``from tests.conftest_firebase import *`` or
-``pytest_plugins = ["tests.conftest_firebase"]``. While it is active,
-``FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099`` is set in ``os.environ``, so every
-firebase_admin app in the process (ours and the product's) talks to the emulator.
-It fails (never skips) when firebase-tools is not installed: run ``npm ci`` first.
+``pytest_plugins = ["tests.conftest_firebase"]``. The emulator listens on free ports of
+127.0.0.1 chosen for this run (see :func:`tests.firebase_emulator.start_emulator`), so other
+test runs on the machine, and emulators started by hand, are never used or cleared. While it
+is active, ``FIREBASE_AUTH_EMULATOR_HOST`` in ``os.environ`` names it, so every firebase_admin
+app in the process (ours and the product's) talks to it. It fails (never skips) when
+firebase-tools is not installed: run ``npm ci`` first.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ __all__ = ["firebase_emulator"]
 
 @pytest.fixture(scope="session")
 def firebase_emulator() -> Iterator[EmulatorClient]:
-    """The Auth emulator for project ``demo-trachea`` on 127.0.0.1:9099, emptied at start."""
+    """The Auth emulator for project ``demo-trachea``, started empty for this run; stopped,
+    process tree and all, when the session ends (also after failures and Ctrl-C)."""
     try:
         with run_emulator() as client:
             yield client

@@ -2,32 +2,44 @@
 
 Plain helpers, no fixtures (the session fixture is in ``tests/conftest_firebase.py``).
 
-- :func:`run_emulator` starts ``node_modules/.bin/firebase emulators:start --only auth`` for
-  project ``demo-trachea`` on 127.0.0.1:9099 (config in ``firebase.json``), or reuses an
-  emulator already answering there, and stops what it started.
+- :func:`start_emulator` starts ``node_modules/.bin/firebase emulators:start --only auth`` for
+  project ``demo-trachea`` on free ports of 127.0.0.1 chosen for that run, with a
+  ``firebase.json`` written to a temporary directory of its own (the repository's
+  ``firebase.json`` is for people running the emulator by hand). It never uses, connects to or
+  clears an emulator it did not start, so several test runs share one machine.
+  :func:`run_emulator` also points ``FIREBASE_AUTH_EMULATOR_HOST`` at it for the block.
 - :class:`EmulatorClient` talks to the emulator's REST API the way the Firebase SDKs do
-  (``accounts:signUp``, ``accounts:signInWithIdp`` ...) and through its admin API
-  (``Authorization: Bearer owner``) to disable, delete and revoke users.
+  (``accounts:signUp``, ``accounts:signInWithIdp``, phone sign-in with an SMS code ...) and
+  through its admin API (``Authorization: Bearer owner``) to disable, delete and revoke users.
 - :func:`unsigned_token`, :func:`expired_copy` and :func:`foreign_project_copy` build the
   tokens the emulator cannot mint. Emulator ID tokens are unsigned JWTs (``alg: none``, empty
   signature) and firebase_admin in emulator mode checks no signature, so a re-encoded payload
   is exactly what an emulator would have issued.
+
+Run as a script (``python tests/firebase_emulator.py --watchdog GRACE -- COMMAND...``) this
+module is the watchdog :class:`ProcessGroup` puts between the test process and the emulator.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,27 +49,45 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIREBASE_BIN = REPO_ROOT / "node_modules" / ".bin" / "firebase"
 PROJECT_ID = "demo-trachea"
 HOST = "127.0.0.1"
-PORT = 9099
-EMULATOR_HOST = f"{HOST}:{PORT}"
 EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 API_KEY = "fake-api-key"
-START_TIMEOUT_SECONDS = 60.0
+# A cold start spends 30-70 s of CPU building the emulator's request validator; two suites
+# side by side on two busy cores take longer still. The wait is bounded, not short.
+START_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 10.0
+PORT_ATTEMPTS = 3  # a free port can be taken by someone else before firebase-tools binds it
+POLL_SECONDS = 0.25
 
 ISSUER_PREFIX = "https://securetoken.google.com/"
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+LOG_NAME = "emulator.log"
+CONFIG_NAME = "firebase.json"
+# firebase-tools prints this once every emulator listens on its (fixed) port.
+READY_MARKER = "All emulators ready"
+PORT_TAKEN_MARKERS = ("port taken", "EADDRINUSE")
+WATCHDOG_FLAG = "--watchdog"
 
 
 class EmulatorError(RuntimeError):
-    """The emulator could not be started, or answered a request with an error."""
+    """The emulator could not be started, or answered a request with an error.
+
+    ``log_dir`` is the directory holding a failed start's logs (kept for reading), if any.
+    """
+
+    def __init__(self, message: str, *, log_dir: Path | None = None) -> None:
+        super().__init__(message)
+        self.log_dir = log_dir
 
 
 class EmulatorClient:
     """A client of the Auth emulator, for tests: sign users in, change them, mint tokens.
 
-    Every ``sign_*`` method returns ``(uid, id_token)``.
+    ``host`` is the emulator's ``host:port``. Every ``sign_*`` method returns
+    ``(uid, id_token)``.
     """
 
-    def __init__(self, host: str = EMULATOR_HOST, project_id: str = PROJECT_ID) -> None:
+    def __init__(self, host: str, project_id: str = PROJECT_ID) -> None:
         self.host = host
         self.project_id = project_id
         self.base_url = f"http://{host}"
@@ -115,6 +145,52 @@ class EmulatorClient:
         }
         return self._session(self._client_call("accounts:signInWithIdp", body))
 
+    def sign_in_with_phone(self, phone_number: str) -> tuple[str, str]:
+        """Sign in with a phone number as a mobile SDK does (``sign_in_provider`` ``phone``).
+
+        Asks for an SMS code (``accounts:sendVerificationCode``), reads the code the emulator
+        "sent" from its ``verificationCodes`` endpoint, and signs in with it
+        (``accounts:signInWithPhoneNumber``). The first sign-in of a number creates its
+        account; later ones sign the same account in again. The token's ``phone_number``
+        claim is the number.
+
+        ``phone_number`` must be E.164 (``+919876543210``): real Firebase normalises what the
+        user typed to E.164 before issuing a token, the emulator stores any ``+...`` string
+        verbatim, so anything else would yield a token Firebase never issues. Raises
+        ``ValueError`` for such input (before any request), :class:`EmulatorError` when the
+        emulator refuses.
+        """
+        session_info = self.send_verification_code(phone_number)
+        code = self.sms_code(session_info)
+        return self._session(self.sign_in_with_phone_code(session_info, code))
+
+    def send_verification_code(self, phone_number: str) -> str:
+        """Ask the emulator to "send" an SMS code to ``phone_number`` (E.164, else
+        ``ValueError``); returns the ``sessionInfo`` the code belongs to."""
+        if not E164.fullmatch(phone_number):
+            raise ValueError(f"not an E.164 phone number: {phone_number!r}")
+        body = {"phoneNumber": phone_number, "recaptchaToken": "emulator-ignores-it"}
+        return str(self._client_call("accounts:sendVerificationCode", body)["sessionInfo"])
+
+    def sms_code(self, session_info: str) -> str:
+        """The SMS code the emulator sent for ``session_info`` (what the user would type).
+
+        The emulator lists every code not yet used; this picks the one of this session, so
+        concurrent sign-ins never read each other's code.
+        """
+        response = self._http.get(f"/emulator/v1/projects/{self.project_id}/verificationCodes")
+        for entry in _raise_for(response).get("verificationCodes") or []:
+            if entry.get("sessionInfo") == session_info:
+                return str(entry["code"])
+        raise EmulatorError("the emulator has no SMS code for this session")
+
+    def sign_in_with_phone_code(self, session_info: str, code: str) -> dict[str, Any]:
+        """``accounts:signInWithPhoneNumber`` with the session and the code the user typed;
+        returns the emulator's answer (``idToken``, ``localId``, ``phoneNumber``,
+        ``isNewUser`` ...). A wrong code is an :class:`EmulatorError` (``INVALID_CODE``)."""
+        body = {"sessionInfo": session_info, "code": code}
+        return self._client_call("accounts:signInWithPhoneNumber", body)
+
     # -- as an administrator (Bearer owner) ------------------------------------------------
 
     def get_user(self, uid: str) -> dict[str, Any]:
@@ -152,7 +228,7 @@ class EmulatorClient:
         self._admin_call("accounts:update", {"localId": uid, "validSince": str(int(time.time()))})
 
     def clear_accounts(self) -> None:
-        """Delete every account of the project."""
+        """Delete every account of the project (only ever on an emulator this run started)."""
         response = self._http.delete(f"/emulator/v1/projects/{self.project_id}/accounts")
         _raise_for(response)
 
@@ -235,11 +311,52 @@ def foreign_project_copy(token: str, project_id: str) -> str:
     return unsigned_token(claims)
 
 
-# -- the emulator process --------------------------------------------------------------------
+# -- ports and configuration -----------------------------------------------------------------
 
 
-def emulator_answers(host: str = HOST, port: int = PORT) -> bool:
-    """Whether the Auth emulator answers on ``host:port``."""
+@dataclasses.dataclass(frozen=True)
+class EmulatorPorts:
+    """Every port one emulator run opens: the Auth emulator's, and those of the emulator hub
+    and the logging emulator that firebase-tools starts (or reserves) beside it. The UI is
+    disabled and auth opens no websocket, so there are no others."""
+
+    auth: int
+    hub: int
+    logging: int
+
+    @classmethod
+    def pick(cls, host: str = HOST) -> EmulatorPorts:
+        """Ports free on ``host`` now, chosen by the kernel; distinct, because every socket
+        is held until all are chosen."""
+        with contextlib.ExitStack() as stack:
+            ports = []
+            for _ in dataclasses.fields(cls):
+                sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                sock.bind((host, 0))
+                ports.append(sock.getsockname()[1])
+        return cls(*ports)
+
+    def all(self) -> tuple[int, ...]:
+        return dataclasses.astuple(self)
+
+
+def firebase_config(ports: EmulatorPorts, host: str = HOST) -> dict[str, Any]:
+    """The ``firebase.json`` of one run: every port fixed (firebase-tools then fails rather
+    than moving to another port), the UI off."""
+    return {
+        "emulators": {
+            "auth": {"host": host, "port": ports.auth},
+            "hub": {"host": host, "port": ports.hub},
+            "logging": {"host": host, "port": ports.logging},
+            "ui": {"enabled": False},
+            "singleProjectMode": True,
+        }
+    }
+
+
+def emulator_answers(host: str, port: int) -> bool:
+    """Whether an Auth emulator answers ready on ``host:port`` (ours or not: use it only on a
+    port our own emulator has said it listens on)."""
     try:
         response = httpx.get(f"http://{host}:{port}/", timeout=2.0)
         return bool(response.json().get("authEmulator", {}).get("ready"))
@@ -247,57 +364,268 @@ def emulator_answers(host: str = HOST, port: int = PORT) -> bool:
         return False
 
 
-def port_in_use(host: str = HOST, port: int = PORT) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        return sock.connect_ex((host, port)) == 0
+def _emulator_environment(tmp_dir: Path) -> dict[str, str]:
+    """The emulator's environment: ours, minus anything that points at other emulators, and
+    with firebase-tools' machine-wide files and calls made private to this run."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.endswith("_EMULATOR_HOST") and name != "FIREBASE_EMULATOR_HUB"
+    }
+    # firebase-tools writes its hub locator to $TMPDIR/hub-<project>.json; two runs for one
+    # project would read each other's.
+    env["TMPDIR"] = str(tmp_dir)
+    # It posts "emulators started" to localhost:40001 (a VS Code extension), whoever listens
+    # there; port 0 is refused at once and reaches nobody.
+    env["VSCODE_WEBHOOK_PORT"] = "0"
+    return env
+
+
+# -- the emulator process --------------------------------------------------------------------
+
+
+class ProcessGroup:
+    """A command running in a process group of its own, stopped as a whole.
+
+    The command runs under a watchdog (this module run as a script) that leads the group and
+    holds the read end of a pipe from us. We stop the group with SIGTERM (then SIGKILL) in
+    :meth:`stop`; if this process dies without stopping it (SIGKILL, a crash, a killed CI
+    job), the pipe reaches end-of-file and the watchdog stops the group itself, so no
+    emulator outlives its test run. Children the command spawns stay in the group.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        log_path: Path,
+        grace: float = STOP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.log_path = log_path
+        self.grace = grace
+        watchdog = [sys.executable, "-I", str(Path(__file__).resolve()), WATCHDOG_FLAG]
+        with log_path.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [*watchdog, str(grace), "--", *argv],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a new session and group, led by the watchdog
+            )
+        self.pgid = self._process.pid
+
+    def poll(self) -> int | None:
+        """The command's exit status once it has exited (signals as 128 + number), else None."""
+        return self._process.poll()
+
+    def stop(self) -> None:
+        """Stop every process of the group: SIGTERM, then SIGKILL for whatever lingers."""
+        _signal_group(self.pgid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=self.grace)
+        if _group_exists(self.pgid):
+            _signal_group(self.pgid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=self.grace)
+        if self._process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _watchdog(grace: float, argv: list[str]) -> int:
+    """The watchdog's main: run ``argv`` in this process group until it exits, or until stdin
+    reaches end-of-file (the test process closed the pipe or died) and then stop the whole
+    group. Returns argv's exit status."""
+    # The group's SIGTERM is for the command; a handler (unlike SIG_IGN) is reset at exec, so
+    # the command still receives it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL)  # noqa: S603 - argv from our caller
+    orphaned = threading.Event()
+    threading.Thread(target=_read_to_eof, args=(orphaned,), daemon=True).start()
+    while child.poll() is None:
+        if orphaned.wait(POLL_SECONDS):
+            group = os.getpgrp()
+            _signal_group(group, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=grace)
+            _signal_group(group, signal.SIGKILL)  # what lingers, this watchdog included
+    status = child.returncode
+    return status if status >= 0 else 128 - status
+
+
+def _read_to_eof(done: threading.Event) -> None:
+    while os.read(0, 1024):
+        pass
+    done.set()
+
+
+class _PortTaken(EmulatorError):
+    """firebase-tools found one of its ports taken (by someone else since we chose it)."""
+
+
+class EmulatorProcess:
+    """One Auth emulator this test run started: its ports, its directory, its processes.
+
+    ``run_dir`` holds the run's ``firebase.json``, the emulator's output (``emulator.log``),
+    firebase-tools' ``firebase-debug.log`` and its ``TMPDIR``; :meth:`stop` removes it. Use it
+    as a context manager to stop it on leaving the block.
+    """
+
+    def __init__(self, ports: EmulatorPorts, run_dir: Path, group: ProcessGroup) -> None:
+        self.ports = ports
+        self.run_dir = run_dir
+        self.group = group
+
+    @property
+    def host(self) -> str:
+        """``host:port`` of the Auth emulator, as ``FIREBASE_AUTH_EMULATOR_HOST`` wants it."""
+        return f"{HOST}:{self.ports.auth}"
+
+    def client(self) -> EmulatorClient:
+        return EmulatorClient(self.host)
+
+    def stop(self) -> None:
+        """Stop the emulator's whole process tree and remove its directory."""
+        try:
+            self.group.stop()
+        finally:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_emulator(
+    timeout: float = START_TIMEOUT_SECONDS,
+    *,
+    ports: EmulatorPorts | None = None,
+    firebase_bin: Path = FIREBASE_BIN,
+    project_id: str = PROJECT_ID,
+) -> EmulatorProcess:
+    """Start an Auth emulator on free ports and return it once it answers.
+
+    Free ports are chosen (or ``ports`` used as given) and written to a ``firebase.json`` in
+    a new temporary directory; a port taken before firebase-tools binds it means new ports
+    and another try (up to :data:`PORT_ATTEMPTS`, not with ``ports`` given). The emulator
+    counts as ready only when our process says all its emulators are up and then answers on
+    its auth port: an emulator someone else runs is never taken for ours.
+
+    Raises :class:`EmulatorError` with the emulator's output (and the directory holding its
+    logs, kept) when it exits or does not answer within ``timeout`` seconds in all, and when
+    firebase-tools is not installed (run ``npm ci`` at the repository root). Whatever
+    happens, nothing of a failed start keeps running.
+    """
+    if not firebase_bin.exists():
+        raise EmulatorError(
+            f"{firebase_bin} is missing: run `npm ci` at the repository root to install "
+            "firebase-tools (needs Node 20+)"
+        )
+    deadline = time.monotonic() + timeout
+    attempts = 1 if ports is not None else PORT_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        chosen = ports or EmulatorPorts.pick()
+        run_dir = Path(tempfile.mkdtemp(prefix="trachea-firebase-emulator-"))
+        (run_dir / "tmp").mkdir()
+        config = run_dir / CONFIG_NAME
+        config.write_text(json.dumps(firebase_config(chosen), indent=2), encoding="utf-8")
+        argv = [str(firebase_bin), "emulators:start", "--only", "auth"]
+        argv += ["--project", project_id, "--config", str(config)]
+        group = ProcessGroup(
+            argv,
+            cwd=run_dir,
+            env=_emulator_environment(run_dir / "tmp"),
+            log_path=run_dir / LOG_NAME,
+        )
+        try:
+            _wait_until_ready(group, chosen, deadline, timeout)
+        except _PortTaken:
+            group.stop()
+            if attempt == attempts:
+                raise
+            shutil.rmtree(run_dir, ignore_errors=True)
+            continue
+        except BaseException:  # a timeout, an early exit, Ctrl-C: stop what we started
+            group.stop()
+            raise
+        return EmulatorProcess(chosen, run_dir, group)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _wait_until_ready(
+    group: ProcessGroup, ports: EmulatorPorts, deadline: float, timeout: float
+) -> None:
+    while True:
+        status = group.poll()
+        output = _read_log(group.log_path)
+        if status is not None:
+            problem = f"exited with status {status}"
+            error = _PortTaken if _mentions_taken_port(output) else EmulatorError
+            raise error(
+                _failure(problem, ports, group.log_path, output), log_dir=group.log_path.parent
+            )
+        # Our process saying it is ready comes first: only then is the auth port its own.
+        if READY_MARKER in output and emulator_answers(HOST, ports.auth):
+            return
+        if time.monotonic() >= deadline:
+            problem = f"did not answer on {HOST}:{ports.auth} within {timeout:.0f} s"
+            raise EmulatorError(
+                _failure(problem, ports, group.log_path, output), log_dir=group.log_path.parent
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _mentions_taken_port(output: str) -> bool:
+    return any(marker in output for marker in PORT_TAKEN_MARKERS)
+
+
+def _read_log(log_path: Path) -> str:
+    try:
+        return log_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _failure(problem: str, ports: EmulatorPorts, log_path: Path, output: str) -> str:
+    tail = output[-4000:] or "(no output)"
+    return (
+        f"The Firebase Auth emulator {problem} (ports {ports}; logs kept in "
+        f"{log_path.parent}):\n{tail}"
+    )
 
 
 @contextlib.contextmanager
-def run_emulator(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[EmulatorClient]:
-    """Run the Auth emulator for the duration of the block and yield a client of it.
-
-    Sets ``FIREBASE_AUTH_EMULATOR_HOST`` (restored afterwards). An emulator already answering
-    on 127.0.0.1:9099 (left by another run) is reused, emptied, and left running; a port held
-    by anything else is an error. Raises :class:`EmulatorError` with the emulator's output
-    when it does not come up within ``timeout`` seconds, and when firebase-tools is not
-    installed (run ``npm ci`` at the repository root).
-    """
-    process: subprocess.Popen[bytes] | None = None
-    log_file = None
-    if emulator_answers():
-        pass
-    elif port_in_use():
-        raise EmulatorError(
-            f"Port {PORT} on {HOST} is taken by something that is not the Firebase Auth "
-            "emulator; stop it and run the tests again"
-        )
-    else:
-        if not FIREBASE_BIN.exists():
-            raise EmulatorError(
-                f"{FIREBASE_BIN.relative_to(REPO_ROOT)} is missing: run `npm ci` at the "
-                "repository root to install firebase-tools (needs Node 20+)"
-            )
-        log_file = tempfile.NamedTemporaryFile(  # closed in the finally below
-            prefix="firebase-emulator-", suffix=".log", delete=False
-        )
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [str(FIREBASE_BIN), "emulators:start", "--only", "auth", "--project", PROJECT_ID],
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, stopped as a whole
-        )
+def use_emulator(emulator: EmulatorProcess) -> Iterator[EmulatorClient]:
+    """Point ``FIREBASE_AUTH_EMULATOR_HOST`` at ``emulator`` for the block (the previous value
+    is restored after) and yield a client of it."""
     previous = os.environ.get(EMULATOR_HOST_ENV)
-    client = EmulatorClient()
+    client = emulator.client()
+    os.environ[EMULATOR_HOST_ENV] = emulator.host
     try:
-        if process is not None:
-            _wait_until_ready(process, timeout, Path(log_file.name) if log_file else None)
-        else:
-            _check_project(client)
-        client.clear_accounts()
-        os.environ[EMULATOR_HOST_ENV] = EMULATOR_HOST
         yield client
     finally:
         client.close()
@@ -305,61 +633,17 @@ def run_emulator(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[EmulatorCli
             os.environ.pop(EMULATOR_HOST_ENV, None)
         else:
             os.environ[EMULATOR_HOST_ENV] = previous
-        if process is not None:
-            _stop(process)
-        if log_file is not None:
-            log_file.close()
-            Path(log_file.name).unlink(missing_ok=True)
 
 
-def _wait_until_ready(
-    process: subprocess.Popen[bytes], timeout: float, log_path: Path | None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if emulator_answers():
-            return
-        if process.poll() is not None:
-            raise EmulatorError(
-                f"The Firebase Auth emulator exited with status {process.returncode}:\n"
-                + _tail(log_path)
-            )
-        time.sleep(0.25)
-    raise EmulatorError(
-        f"The Firebase Auth emulator did not answer on {EMULATOR_HOST} within {timeout:.0f} s:\n"
-        + _tail(log_path)
-    )
+@contextlib.contextmanager
+def run_emulator(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[EmulatorClient]:
+    """Run an Auth emulator of our own for the block, with ``FIREBASE_AUTH_EMULATOR_HOST``
+    pointing at it, and yield a client of it. Raises as :func:`start_emulator` does."""
+    with start_emulator(timeout) as emulator, use_emulator(emulator) as client:
+        yield client
 
 
-def _check_project(client: EmulatorClient) -> None:
-    """Refuse to reuse an emulator that issues tokens for another project."""
-    _, token = client.sign_in_anonymously()
-    audience = decode_unverified(token)[1].get("aud")
-    if audience != PROJECT_ID:
-        raise EmulatorError(
-            f"The Auth emulator already running on {EMULATOR_HOST} is for project {audience!r}, "
-            f"not {PROJECT_ID!r}; stop it and run the tests again"
-        )
-
-
-def _tail(log_path: Path | None, limit: int = 4000) -> str:
-    if log_path is None:
-        return ""
-    try:
-        return log_path.read_text(encoding="utf-8", errors="replace")[-limit:]
-    except OSError:
-        return "(no output)"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the emulator's whole process group: SIGTERM, then SIGKILL if any of it lingers."""
-    pgid = process.pid  # start_new_session: the group id is the leader's pid
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, 0)  # raises if nothing of the group is left
-        os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+if __name__ == "__main__":
+    if len(sys.argv) < 5 or sys.argv[1] != WATCHDOG_FLAG or sys.argv[3] != "--":
+        sys.exit(f"usage: {sys.argv[0]} {WATCHDOG_FLAG} GRACE_SECONDS -- COMMAND [ARG...]")
+    sys.exit(_watchdog(float(sys.argv[2]), sys.argv[4:]))
