@@ -49,20 +49,30 @@ class YieldingMongo:
     """Wraps a mongomock-motor client, database or collection so that every awaited call yields
     to the event loop before and after it, as a round trip to a real MongoDB does. Without
     this, mongomock runs each operation without yielding, and races between a read and the
-    write after it (the bugs real MongoDB exposes) never interleave in tests."""
+    write after it (the bugs real MongoDB exposes) never interleave in tests.
 
-    def __init__(self, target: Any) -> None:
+    Every awaited call is also appended to ``operations`` as ``(collection, method)`` (the
+    database's own commands as ``("$cmd", name)``): :mod:`tests.test_round_trips` counts the
+    database operations of each route with it."""
+
+    def __init__(self, target: Any, operations: list[tuple[str, str]] | None = None) -> None:
         self._target = target
+        self.operations: list[tuple[str, str]] = [] if operations is None else operations
 
     def __getitem__(self, name: str) -> YieldingMongo:
-        return YieldingMongo(self._target[name])
+        return YieldingMongo(self._target[name], self.operations)
+
+    def get_collection(self, name: str, **options: Any) -> YieldingMongo:
+        return YieldingMongo(self._target.get_collection(name, **options), self.operations)
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._target, name)
         if not inspect.iscoroutinefunction(attribute):
             return attribute
+        where = "$cmd" if name == "command" else str(getattr(self._target, "name", "?"))
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            self.operations.append((where, str(args[0]) if name == "command" else name))
             await asyncio.sleep(0)
             result = await attribute(*args, **kwargs)
             await asyncio.sleep(0)

@@ -73,7 +73,8 @@ async def test_demo_app_serves_every_route_on_the_embedded_database(demo):
 
 
 async def test_demo_app_pointed_at_a_real_database_registers_nothing(monkeypatch):
-    monkeypatch.setenv("TRACHEA_MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50")
+    monkeypatch.setenv("TRACHEA_MONGO_URI", "mongodb://127.0.0.1:1/")
+    monkeypatch.setenv("TRACHEA_MONGO_TIMEOUT_MS", "100")
     monkeypatch.setenv("TRACHEA_APP_ID", "Trachea-Test-App")
     monkeypatch.setenv("TRACHEA_APP_SECRET", "whatever-secret-123")
     monkeypatch.setenv("TRACHEA_JWT_SECRET", "j" * 40)

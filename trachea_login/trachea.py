@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from pymongo.errors import ConfigurationError, ConnectionFailure
+from pymongo.errors import ConfigurationError, PyMongoError
 
 from . import deps
-from ._mongo import close_client, open_database
+from ._mongo import close_client, database_unavailable, index_conflict_message, open_database
 from .admin import verify_app_secret
 from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
@@ -22,7 +22,7 @@ from .methods import NATIVE_METHOD
 from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router, route_name
 from .services import AuthService, PlanPolicy
-from .store import Store
+from .store import IndexConflict, Store
 from .tokens import AccessTokens, CurrentUser
 
 logger = logging.getLogger("trachea_login")
@@ -101,7 +101,10 @@ class TracheaLogin:
                     f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
                 ) from None
         return Store(
-            database, clock=self.clock, audit_retention_days=self.settings.audit_retention_days
+            database,
+            clock=self.clock,
+            audit_retention_days=self.settings.audit_retention_days,
+            timeout_ms=self.settings.mongo_timeout_ms,
         )
 
     def _open_firebase(self) -> FirebaseVerifier | None:
@@ -157,14 +160,19 @@ class TracheaLogin:
             self._reopen()
         try:
             await self.store.ensure_indexes()
-        except ConnectionFailure as exc:
+            app = await self.service.app_record.refresh()
+        except IndexConflict as conflict:
+            raise TracheaConfigError(index_conflict_message(conflict)) from None
+        except PyMongoError as exc:
+            if not database_unavailable(exc):
+                raise
             raise TracheaConfigError(
-                f"Cannot reach MongoDB for database '{self.settings.db_name}' "
+                f"Cannot reach MongoDB for database '{self.settings.db_name}' within "
+                f"TRACHEA_MONGO_TIMEOUT_MS ({self.settings.mongo_timeout_ms} ms) "
                 f"({type(exc).__name__}): check that the server runs and that TRACHEA_MONGO_URI "
-                "points at it (the wait is the URI's serverSelectionTimeoutMS, 30 s by default)"
+                "points at it"
             ) from None
         app_id = self.app_id
-        app = await self.service.app_record.refresh()
         if app is None:
             raise TracheaConfigError(
                 f"App '{app_id}' is not registered in database '{self.settings.db_name}'. "

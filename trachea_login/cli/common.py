@@ -16,12 +16,13 @@ from urllib.parse import unquote
 import typer
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
-from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidName, PyMongoError
+from pymongo.errors import ConfigurationError, InvalidName, PyMongoError
 
 from .. import admin
-from .._mongo import close_client, open_database
+from .._mongo import close_client, database_unavailable, index_conflict_message, open_database
 from ..config import ENV_PREFIX, SETTINGS_SOURCES
 from ..errors import TracheaConfigError
+from ..store import IndexConflict
 
 EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
@@ -139,12 +140,15 @@ def run(ctx: typer.Context, operation: Callable[[Any], Awaitable[T]]) -> T:
         fail(str(exc), EXIT_INVALID)
     except (ConfigurationError, InvalidName) as exc:
         fail(f"invalid database settings: {redact(str(exc), settings.mongo_uri)}", EXIT_INVALID)
-    except ConnectionFailure as exc:
-        fail(
-            f"cannot reach MongoDB ({type(exc).__name__}); check TRACHEA_MONGO_URI or --mongo-uri",
-            EXIT_DATABASE,
-        )
+    except IndexConflict as conflict:
+        fail(index_conflict_message(conflict), EXIT_DATABASE)
     except PyMongoError as exc:
+        if database_unavailable(exc):
+            fail(
+                f"cannot reach MongoDB ({type(exc).__name__}); "
+                "check TRACHEA_MONGO_URI or --mongo-uri",
+                EXIT_DATABASE,
+            )
         fail(
             f"database error ({type(exc).__name__}): {redact(str(exc), settings.mongo_uri)}",
             EXIT_DATABASE,

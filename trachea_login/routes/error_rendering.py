@@ -18,8 +18,9 @@ from typing import Any
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import PyMongoError
 
+from .._mongo import database_unavailable
 from ..errors import ErrorCode, TracheaError, error_response, validation_error_response
 from .body_limit import BodyLimitedRequest
 
@@ -38,8 +39,11 @@ def _rendered(exc: Exception, request: Request, path: str) -> Response:
         # FastAPI's own (e.g. an unparseable body): same shape, no detail echoed.
         code = ErrorCode.PAYLOAD_TOO_LARGE if exc.status_code == 413 else ErrorCode.VALIDATION_ERROR
         return error_response(TracheaError(code))
-    if isinstance(exc, ConnectionFailure):
-        logger.exception("MongoDB unreachable")
+    if database_unavailable(exc):
+        # Expected in an outage, and nothing to debug in our code: one line, no traceback.
+        logger.warning(
+            "MongoDB unavailable (%s) in %s %s", type(exc).__name__, request.method, path
+        )
         return error_response(TracheaError(ErrorCode.SERVICE_UNAVAILABLE))
     if isinstance(exc, PyMongoError):
         logger.exception("MongoDB error")
