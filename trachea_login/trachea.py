@@ -201,7 +201,9 @@ class TracheaLogin:
         self.started = True
 
     async def shutdown(self) -> None:
+        """Stop: store the audit events still queued, then close what startup opened."""
         self.started = False
+        await self.service.auditor.close()
         self.hasher.close()
         if self.firebase is not None:
             self.firebase.close()
