@@ -82,7 +82,9 @@ class YieldingMongo:
 
 
 @pytest.fixture
-async def mongo_client() -> AsyncIterator[Any]:
+async def mongo_client() -> AsyncIterator[YieldingMongo]:
+    """The test's client: a real server's when ``TRACHEA_TEST_MONGO_URI`` is set, else the
+    embedded database; wrapped either way, so operations are counted on both."""
     uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
     if uri:
         from pymongo import AsyncMongoClient
@@ -91,8 +93,8 @@ async def mongo_client() -> AsyncIterator[Any]:
     else:
         from mongomock_motor import AsyncMongoMockClient
 
-        client = YieldingMongo(AsyncMongoMockClient())
-    yield client
+        client = AsyncMongoMockClient()
+    yield YieldingMongo(client)
     if uri:
         await client.close()
 
