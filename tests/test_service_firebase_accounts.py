@@ -84,7 +84,12 @@ async def test_a_concurrent_first_login_taking_the_uid_during_a_link_is_not_an_e
     account the other request made."""
     users = service.store.users
     holder = await users.insert(
-        {"username": "bob", "password_hash": "x", "email": "bob@example.com", "provider": "username"}
+        {
+            "username": "bob",
+            "password_hash": "x",
+            "email": "bob@example.com",
+            "provider": "username",
+        }
     )
     real_link = users.link_firebase
     created = []

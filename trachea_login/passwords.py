@@ -5,6 +5,11 @@ HMAC-SHA256'd before bcrypt, so every character of a long password counts and bc
 limit neither truncates nor raises. Plain ``bcrypt`` hashes (imported from elsewhere) still
 verify and are upgraded on the next successful login. Hashing runs in a worker thread: a bcrypt
 call takes hundreds of milliseconds and must never block the event loop.
+
+Passwords are NFC-normalised before hashing and checking (NIST SP 800-63B §5.1.1.2): ``é``
+typed as one code point or as ``e`` + a combining accent is one password. Hashes made from the
+raw form (trachea-login 0.1.x, and before this rule) still verify: a password that is not in
+NFC is also tried as typed, once, and a match is rehashed in NFC form.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -25,6 +31,11 @@ from passlib.context import CryptContext
 PASSWORD_MAX_LENGTH = 1024
 
 T = TypeVar("T")
+
+
+def normalise_password(password: str) -> str:
+    """The form a password is hashed and checked in: Unicode NFC."""
+    return unicodedata.normalize("NFC", password)
 
 
 def default_hash_threads() -> int:
@@ -47,7 +58,7 @@ class PasswordHasher:
         self._max_threads = max_threads
         self._executor: ThreadPoolExecutor | None = None
 
-    async def _run(self, function: Callable[..., T], *args: str) -> T:
+    async def _run(self, function: Callable[..., T], *args: str | None) -> T:
         if self._max_threads is None:
             return await asyncio.to_thread(function, *args)
         if self._executor is None:
@@ -68,21 +79,24 @@ class PasswordHasher:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(24))
 
     async def hash(self, password: str) -> str:
-        return await self._run(self._context.hash, password)
+        return await self._run(self._context.hash, normalise_password(password))
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
         """Check ``password`` against ``stored_hash``.
 
         Returns ``(matches, new_hash)``: ``new_hash`` is set when the stored hash is stale
-        (old scheme or other cost) and should be replaced. With no stored hash (unknown user,
-        Firebase-only account) a dummy hash is checked anyway, so the miss costs what a hit
-        costs and timing does not reveal which accounts exist.
+        (old scheme or other cost, or made from a password not in NFC) and should be replaced.
+        With no stored hash (unknown user, Firebase-only account) a dummy hash is checked
+        anyway, the same number of times, so the miss costs what a hit costs and timing does
+        not reveal which accounts exist.
         """
+        nfc = normalise_password(password)
+        raw = password if nfc != password else None
         if stored_hash is None:
             await self.prepare()
-            await self._run(self._safe_verify, password, self._dummy_hash or "")
+            await self._run(self._verify_forms, nfc, raw, self._dummy_hash or "")
             return False, None
-        return await self._run(self._safe_verify_and_update, password, stored_hash)
+        return await self._run(self._verify_forms_and_update, nfc, raw, stored_hash)
 
     async def check(self, password: str, stored_hash: str) -> bool:
         """Only whether ``password`` matches (no upgrade hash is computed): for app secrets."""
@@ -93,6 +107,23 @@ class PasswordHasher:
             return bool(self._context.verify(password, stored_hash))
         except (ValueError, TypeError):
             return False
+
+    def _verify_forms(self, nfc: str, raw: str | None, stored_hash: str) -> bool:
+        """The NFC form, then (when it differs) the form as typed."""
+        if self._safe_verify(nfc, stored_hash):
+            return True
+        return raw is not None and self._safe_verify(raw, stored_hash)
+
+    def _verify_forms_and_update(
+        self, nfc: str, raw: str | None, stored_hash: str
+    ) -> tuple[bool, str | None]:
+        ok, new_hash = self._safe_verify_and_update(nfc, stored_hash)
+        if ok or raw is None:
+            return ok, new_hash
+        if self._safe_verify(raw, stored_hash):
+            # A hash of the raw form (made before passwords were normalised): store NFC's.
+            return True, str(self._context.hash(nfc))
+        return False, None
 
     def _safe_verify_and_update(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
         try:
@@ -124,6 +155,7 @@ def password_problem(password: str, *, min_length: int, username: str | None) ->
     and a check against commonly used passwords and the account's own name. The message
     never repeats the password.
     """
+    password = normalise_password(password)
     if len(password) < min_length:
         return f"password: must be at least {min_length} characters"
     if len(password) > PASSWORD_MAX_LENGTH:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..identifiers import normalise_identifier
 from .errors import invalid_token
 
 MAX_TOKEN_BYTES = 8 * 1024
@@ -30,8 +31,8 @@ class FirebaseIdentity:
 
     ``provider`` is the sign-in method name the rest of trachea-login uses
     (see :func:`map_provider`); ``sign_in_provider`` the raw ``firebase.sign_in_provider``
-    claim. ``email`` is lower-cased, and ``email_verified`` is true only when Firebase says
-    so for that email. ``claims`` is the full verified payload.
+    claim. ``email`` is normalised (NFKC, case-folded), and ``email_verified`` is true only
+    when Firebase says so for that email. ``claims`` is the full verified payload.
     """
 
     uid: str
@@ -104,7 +105,7 @@ def identity_from_claims(claims: Any, *, now: float) -> FirebaseIdentity:
     if not sign_in_provider:
         raise invalid_token()
     email = _text(claims.get("email"))
-    email = email.lower() if email else None
+    email = normalise_identifier(email) if email else None
     return FirebaseIdentity(
         uid=uid,
         provider=map_provider(sign_in_provider),

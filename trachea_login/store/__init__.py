@@ -17,7 +17,7 @@ from ..clock import Clock, SystemClock
 from ._collections import IndexConflict, OurDatabase
 from .apps import AppStore
 from .audit import AuditLog
-from .login_failures import LoginFailures, ThrottleRule
+from .login_failures import Admission, LoginFailures, ThrottleRule
 from .refresh_tokens import RefreshTokenStore
 from .users import UserStore, object_id
 
@@ -70,6 +70,7 @@ class Store:
 
 
 __all__ = [
+    "Admission",
     "AppStore",
     "DEFAULT_TIMEOUT_MS",
     "AuditLog",
