@@ -7,8 +7,9 @@ cached (the 5 s cache of services/apps.py), audit events excluded: they are stor
 response by the instance's writer task (tests/test_audit_writer.py shows no request waits for
 them).
 
-Before issue 11 (warm app cache, audit inline): password login 8, registration 8, refresh 5,
-``GET /users/me`` 2, ``PATCH /users/me/plan`` 5, logout 2, ``DELETE /users/me`` 5.
+Before issue 11 (warm app cache, audit inline): password login 8, failed login 8, registration 8,
+refresh 5, ``GET /users/me`` 2, ``PATCH /users/me/plan`` 5, logout 2, ``DELETE /users/me`` 5,
+returning Firebase sign-in 3.
 """
 
 from __future__ import annotations
