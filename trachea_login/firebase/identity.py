@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ..identifiers import normalise_identifier
+from ..strict_json import loads
 from .errors import invalid_token
 
 MAX_TOKEN_BYTES = 8 * 1024
@@ -73,8 +73,9 @@ def check_shape(id_token: object) -> None:
         raise invalid_token()
     for segment in parts[:2]:
         try:
-            decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-        except (ValueError, binascii.Error):
+            # strict_json: 8 KiB of "[[[[" would be a RecursionError in json.loads.
+            decoded = loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, binascii.Error):  # JSONRefused is a ValueError
             raise invalid_token() from None
         if not isinstance(decoded, dict):
             raise invalid_token()

@@ -6,7 +6,7 @@
   ``INTERNAL_ERROR``; neither carries driver text or a traceback.
 - The request body is limited while it streams in (:mod:`.body_limit`).
 - Every response carries ``Cache-Control: no-store`` (RFC 6749 §5.1: tokens and profiles are
-  never cached).
+  never cached) and ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pymongo.errors import PyMongoError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._mongo import database_unavailable
 from ..errors import ErrorCode, TracheaError, error_response, validation_error_response
@@ -26,7 +27,13 @@ from .body_limit import BodyLimitedRequest
 
 logger = logging.getLogger("trachea_login")
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: On every response of our routes: tokens and profiles are never cached (RFC 6749 §5.1), and
+#: no browser second-guesses our content types (contract §5).
+OUR_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _rendered(exc: Exception, request: Request, path: str) -> Response:
@@ -35,8 +42,10 @@ def _rendered(exc: Exception, request: Request, path: str) -> Response:
         return error_response(exc)
     if isinstance(exc, RequestValidationError):
         return validation_error_response(exc)
-    if isinstance(exc, HTTPException):
-        # FastAPI's own (e.g. an unparseable body): same shape, no detail echoed.
+    if isinstance(exc, StarletteHTTPException):
+        # FastAPI's or Starlette's own (a body it could not read): same shape, one line, no
+        # detail echoed.
+        logger.info("refused a request: HTTP %d (%s %s)", exc.status_code, request.method, path)
         code = ErrorCode.PAYLOAD_TOO_LARGE if exc.status_code == 413 else ErrorCode.VALIDATION_ERROR
         return error_response(TracheaError(code))
     if database_unavailable(exc):
@@ -68,7 +77,7 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
                     response = await handler(limited)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a §5 body
                     response = _rendered(exc, request, self.path)
-                response.headers.update(NO_STORE)
+                response.headers.update(OUR_HEADERS)
                 return response
 
             return guarded
