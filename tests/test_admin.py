@@ -3,7 +3,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from bson import ObjectId
-from mongomock_motor import AsyncMongoMockClient
 
 from trachea_login import admin
 from trachea_login.records import TokenStatus
@@ -13,11 +12,6 @@ ACTIVE, REVOKED = TokenStatus.ACTIVE.value, TokenStatus.REVOKED.value
 
 SECRET = "s3cret-app-secret-for-tests"
 ROUNDS = 4
-
-
-@pytest.fixture
-def database():
-    return AsyncMongoMockClient()["admin_test"]
 
 
 async def register(database, app_id="app1", **overrides):

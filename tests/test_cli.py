@@ -1,10 +1,13 @@
-"""The ``trachea-login`` CLI, driven through Typer's ``CliRunner`` with an injected in-memory
-database, so that a test can run a command and then inspect the same database."""
+"""The ``trachea-login`` CLI, driven through Typer's ``CliRunner`` with an injected database
+(in memory, or the real server of ``TRACHEA_TEST_MONGO_URI``), so that a test can run a command
+and then inspect the same database."""
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
+import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -16,6 +19,8 @@ from trachea_login import admin
 from trachea_login.cli import build_cli
 from trachea_login.records import TokenStatus
 from trachea_login.store import Store
+
+from .real_mongo import PerLoopDatabase
 
 SECRET = "original-app-secret-0123456789"
 PUBLIC_APP_KEYS = {
@@ -29,13 +34,37 @@ PUBLIC_APP_KEYS = {
 PUBLIC_USER_KEYS = {"id", "username", "email", "firebase_uid", "name", "is_active", "apps"}
 
 
+#: The database of the running test (one ``run`` or CLI command at a time).
+_current: list = []
+
+
 def run(coro):
-    return asyncio.run(coro)
+    """Run one step of a test in its own event loop, as each CLI command runs in its own."""
+
+    async def step():
+        try:
+            return await coro
+        finally:
+            if _current and isinstance(_current[0], PerLoopDatabase):
+                await _current[0].close_for_this_loop()
+
+    return asyncio.run(step())
 
 
 @pytest.fixture
 def database():
-    return AsyncMongoMockClient()["cli_test"]
+    uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
+    name = f"trachea_cli_test_{uuid.uuid4().hex[:12]}"
+    database = PerLoopDatabase(uri, name) if uri else AsyncMongoMockClient()[name]
+    _current[:] = [database]
+    yield database
+    if uri:
+
+        async def drop():
+            await database.database().client.drop_database(name)
+
+        run(drop())
+    _current.clear()
 
 
 @pytest.fixture
@@ -49,7 +78,11 @@ def cli(database, opened):
     @asynccontextmanager
     async def factory(mongo_uri, db_name):
         opened.append((mongo_uri, db_name))
-        yield database
+        try:
+            yield database
+        finally:
+            if isinstance(database, PerLoopDatabase):
+                await database.close_for_this_loop()
 
     return build_cli(database_factory=factory)
 

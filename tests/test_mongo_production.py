@@ -250,3 +250,28 @@ async def test_a_conflict_the_server_reports_is_an_index_conflict_too():
     with pytest.raises(IndexConflict) as caught:
         await collection.create_index("username", name="username_unique", unique=True)
     assert "code 85" in caught.value.reason
+
+
+def test_a_client_with_a_shorter_timeout_of_its_own_keeps_it():
+    """MONGO_TIMEOUT_MS is an upper bound: a client made with a shorter timeoutMS (the CLI's)
+    keeps its own for our operations too."""
+    short: Any = AsyncMongoClient("mongodb://127.0.0.1:1/?timeoutMS=150", connect=False)
+    patient: Any = AsyncMongoClient("mongodb://127.0.0.1:1/?timeoutMS=60000", connect=False)
+    for client, expected in ((short, 0.15), (patient, 2.0)):
+        trachea = TracheaLogin(
+            app_id="a",
+            app_secret="s" * 20,
+            jwt_secret=JWT_SECRET,
+            mongo_client=client,
+            mongo_timeout_ms=2000,
+        )
+        assert {p.collection.timeout for p in _parts(trachea)} == {expected}
+
+
+async def test_the_cli_fails_within_seconds_on_an_unreachable_server(unreachable_uri):
+    from trachea_login.cli.common import CLI_SERVER_SELECTION_TIMEOUT_MS, connect_database
+    from trachea_login.store import Store
+
+    async with connect_database(unreachable_uri, "trachea") as database:
+        store = Store(database)
+        assert store.users.collection.timeout == CLI_SERVER_SELECTION_TIMEOUT_MS / 1000

@@ -61,6 +61,10 @@ async def connect_database(mongo_uri: str | None, db_name: str) -> AsyncIterator
     options: dict[str, Any] = {"appname": "trachea-login-cli"}
     if "serverselectiontimeoutms" not in mongo_uri.lower():
         options["serverSelectionTimeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS
+    if not re.search(r"[?&]timeoutms=", mongo_uri.lower()):
+        # Every operation of ours runs under a client-side timeout, which replaces the server
+        # selection timeout: the client's own timeoutMS keeps it short too.
+        options["timeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS
     client, database = open_database(mongo_uri, db_name, **options)
     try:
         yield database

@@ -57,11 +57,15 @@ class IndexConflict(Exception):
 
 
 class OurDatabase:
-    """A database whose ``[name]`` is one of our collections (:class:`BoundedCollection`)."""
+    """A database whose ``[name]`` is one of our collections (:class:`BoundedCollection`).
+
+    ``timeout`` is an upper bound: a client configured with a shorter ``timeoutMS`` of its own
+    keeps it (the CLI's client, which should fail in seconds)."""
 
     def __init__(self, database: Any, timeout: float) -> None:
         self.database = database
-        self.timeout = timeout
+        own = _client_timeout(database)
+        self.timeout = min(timeout, own) if own else timeout
 
     def __getitem__(self, name: str) -> BoundedCollection:
         collection = self.database.get_collection(
@@ -144,6 +148,15 @@ class BoundedCursor:
         # Unbounded, for callers that stream (tests reading what was stored); the store itself
         # reads with to_list().
         return self._cursor.__aiter__()
+
+
+def _client_timeout(database: Any) -> float | None:
+    """The ``timeoutMS`` the database's client was configured with, in seconds, if any."""
+    try:
+        timeout = database.client.options.timeout
+    except AttributeError:  # not a PyMongo client (the embedded database)
+        return None
+    return float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None
 
 
 def _keys_of(info: Mapping[str, Any]) -> list[tuple[str, float | str]]:
