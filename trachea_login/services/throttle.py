@@ -20,6 +20,7 @@ a password, :meth:`LoginThrottle.release_password_attempt` after (``failed=True`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -82,16 +83,19 @@ class LoginThrottle:
         """Reserve an attempt at ``account``'s password (``None``: ``identifier`` names no
         account) on its budget and the client IP's, or answer 429 ``TOO_MANY_ATTEMPTS``."""
         key = account_key(account.id) if account is not None else identifier_key(identifier)
+        ip = ip_key("ip", self._app_id, client.ip)
         token = self._failures.new_token()
-        held = await self._failures.reserve(key, self._account_rule, token)
-        wait = held.wait
-        if not wait:
-            ip = ip_key("ip", self._app_id, client.ip)
-            by_ip = await self._failures.reserve(ip, self._ip_rule, token)
-            wait = by_ip.wait
-            if wait:
-                await self._failures.release([key], held, failed=False)
+        # Both at once: one round trip of waiting instead of two. A refused reservation holds
+        # nothing; an admitted one beside a refused one is released at once.
+        held, by_ip = await asyncio.gather(
+            self._failures.reserve(key, self._account_rule, token),
+            self._failures.reserve(ip, self._ip_rule, token),
+        )
+        wait = max(held.wait, by_ip.wait)
         if wait:
+            for counter, admission in ((key, held), (ip, by_ip)):
+                if not admission.wait:  # the other one refused
+                    await self._failures.release([counter], admission, failed=False)
             await self._auditor.record("login_throttled", client, method=NATIVE_METHOD)
             raise TracheaError(ErrorCode.TOO_MANY_ATTEMPTS, retry_after=wait)
         return PasswordAttempt(account_key=key, ip_key=ip, account=held, ip=by_ip)
