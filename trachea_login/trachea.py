@@ -33,7 +33,9 @@ class TracheaLogin:
 
     Settings come from ``TRACHEA_*`` environment variables and ``.env``; keyword arguments
     (lower-case setting names) win. ``mongo_client`` reuses an existing async client (PyMongo's
-    ``AsyncMongoClient``, Motor, or mongomock-motor). ``plan_policy(user, new_plan, proof)``,
+    ``AsyncMongoClient``, or mongomock-motor's in tests); our collections on it read the
+    primary, write with majority write concern and bound each operation by
+    ``MONGO_TIMEOUT_MS`` whatever the client's own defaults. ``plan_policy(user, new_plan, proof)``,
     sync or async, decides whether a user may change their own plan (``None`` refuses paid
     changes). ``clock`` replaces the system clock (tests move time with
     :class:`~trachea_login.clock.AdjustableClock`).
