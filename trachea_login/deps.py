@@ -16,7 +16,7 @@ handshake); there a refusal closes the handshake with code 1008 and the error co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocketException
@@ -40,6 +40,8 @@ SCHEME_DESCRIPTION = "The access token from POST /auth/login, /auth/register or 
 APP_STATE_KEY = "trachea_login_instances"
 
 Verify = Callable[[str], CurrentUser]
+#: The live check of ``live_user``: the session is live; role and plan from the database.
+LiveCheck = Callable[[CurrentUser], Awaitable[CurrentUser]]
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -89,8 +91,10 @@ class UserDependency(SecurityBase):
         role: str | None = None,
         plan: str | None = None,
         optional: bool = False,
+        live: LiveCheck | None = None,
     ) -> None:
         validate_levels(role, plan)
+        self.live = live
         self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
         self.scheme_name = SCHEME_NAME
         self._verify = verify
@@ -113,6 +117,8 @@ class UserDependency(SecurityBase):
                 raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
             try:
                 user = verify(token)
+                if self.live is not None:
+                    user = await self.live(user)
             except TracheaError:
                 if self.optional:
                     return None
@@ -125,15 +131,25 @@ class UserDependency(SecurityBase):
 class BoundDependencies:
     """The dependencies of one instance: they accept only this app's access tokens."""
 
-    def __init__(self, verify: Verify) -> None:
+    def __init__(self, verify: Verify, live_check: LiveCheck | None = None) -> None:
         self._verify = verify
+        self._live_check = live_check
         self.current_user = UserDependency(verify)
         self.optional_user = UserDependency(verify, optional=True)
+        self.live_user = UserDependency(verify, live=live_check) if live_check else None
 
-    def require(self, role: str | None = None, plan: str | None = None) -> UserDependency:
+    def require(
+        self, role: str | None = None, plan: str | None = None, *, live: bool = False
+    ) -> UserDependency:
         """A dependency that needs at least ``role`` (guest < member < admin) and/or ``plan``
-        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``."""
-        return UserDependency(self._verify, role=role, plan=plan)
+        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``. With
+        ``live``, the session must be live and the levels are the database's (see
+        ``TracheaLogin.live_user``)."""
+        if live and self._live_check is None:
+            raise ValueError("live=True needs a TracheaLogin instance (a database)")
+        return UserDependency(
+            self._verify, role=role, plan=plan, live=self._live_check if live else None
+        )
 
 
 # -- the module-level dependencies --------------------------------------------------------------

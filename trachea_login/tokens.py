@@ -10,6 +10,7 @@ fields such as ``kid``, ``jku`` or ``jwk`` are never used to choose a key.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class CurrentUser:
     provider: str
     session_id: str
     claims: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: When the session's sign-in happened (Unix time; refreshes keep it).
+    auth_time: int | None = None
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> CurrentUser:
@@ -76,6 +79,7 @@ class CurrentUser:
             provider=str(claims["provider"]),
             session_id=str(claims["sid"]),
             claims=dict(claims),
+            auth_time=claims.get("auth_time") if isinstance(claims.get("auth_time"), int) else None,
         )
 
 
@@ -112,6 +116,7 @@ class AccessTokens:
         plan: str,
         provider: str,
         session_id: str,
+        auth_time: datetime | None = None,
         now: datetime | None = None,
     ) -> str:
         issued_at = now or self._clock.now()
@@ -128,6 +133,7 @@ class AccessTokens:
             "jti": uuid.uuid4().hex,
             "iat": int(issued_at.timestamp()),
             "exp": int((issued_at + self.lifetime).timestamp()),
+            "auth_time": int((auth_time or issued_at).timestamp()),
         }
         token: str = jwt.encode(
             claims, self._signing_key, algorithm=self.algorithm, headers={"typ": ACCESS_TOKEN_TYPE}
@@ -199,9 +205,21 @@ def _load_key_pair(private_pem: str, algorithm: str) -> tuple[str, str]:
     return private_pem, public_pem
 
 
-def new_refresh_token() -> str:
-    """An opaque refresh token: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def new_refresh_token(session_id: str) -> str:
+    """An opaque refresh token of a session: ``<session id>.<256 random bits, URL-safe>``.
+    The session id lets the refresh find its session by ``_id``; the secret is what counts."""
+    return f"{session_id}.{secrets.token_urlsafe(32)}"
+
+
+def session_of_refresh_token(token: str) -> str | None:
+    """The session id a refresh token names, or ``None`` when it names none."""
+    session_id, dot, secret = token.partition(".")
+    if not dot or not secret or not _SESSION_ID.fullmatch(session_id):
+        return None
+    return session_id
 
 
 def hash_refresh_token(token: str) -> str:
