@@ -166,5 +166,11 @@ class PasswordChangeRequest(_Strict):
 class EraseRequest(_Strict):
     """``{"confirm": true}``: erasure cannot be undone, so the client must say so."""
 
-    confirm: Literal[True]
+    confirm: bool
     app_id: AppId | None = None
+
+    @model_validator(mode="after")
+    def _confirmed(self) -> EraseRequest:
+        if self.confirm is not True:
+            raise ValueError("confirm: must be true (the erasure cannot be undone)")
+        return self
