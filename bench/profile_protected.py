@@ -162,6 +162,7 @@ DIFFERENCES = {
     "the module-level lookup on top": ("protected-module", "protected"),
     "one level that verifies": ("scheme-verify", "bare"),
     "one level with a cache hit": ("scheme-cached", "bare"),
+    "the same as a plain function dependency": ("plain-cached", "bare"),
     "8 routes matched before the right one": ("bare@8", "bare"),
 }
 

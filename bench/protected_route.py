@@ -16,8 +16,9 @@ identical on every route. The routes return identical response bytes:
 ``--diagnostic`` adds four series that take today's dependency apart: ``/bearer-only``
 (``HTTPBearer`` as the one dependency), ``/bearer-noop`` (a dependency on ``HTTPBearer`` that
 verifies nothing: today's two levels), ``/scheme-verify`` (one level, an ``HTTPBearer``
-subclass that verifies the token) and ``/scheme-cached`` (the same with a dict of verified
-tokens): sketches of issue 9's direction, here only to measure it.
+subclass that verifies the token), ``/scheme-cached`` (the same with a dict of verified
+tokens) and ``/plain-cached`` (the cached lookup in a plain function dependency, which loses
+the Swagger lock): sketches of issue 9's direction, here only to measure them.
 
 Each route is loaded with ``wrk`` (1 thread, a few connections) for ``--duration`` seconds per
 round, in an order that rotates every round, after a warm-up of every route. Reported per route:
@@ -75,7 +76,7 @@ PASSWORD = "correct horse battery staple"
 ROUTES = ("bare", "empty", "protected", "protected-module")
 #: With --diagnostic: HTTPBearer alone; today's two levels without verifying; one level that
 #: is the security scheme and verifies; the same with a verified-token dict cache.
-DIAGNOSTIC_ROUTES = ("bearer-only", "bearer-noop", "scheme-verify", "scheme-cached")
+DIAGNOSTIC_ROUTES = ("bearer-only", "bearer-noop", "scheme-verify", "scheme-cached", "plain-cached")
 PATHS = {name: f"/{name}" for name in ROUTES + DIAGNOSTIC_ROUTES}
 #: What every route returns (the same bytes, through the same FastAPI JSON serialisation).
 BODY = {"status": "ok", "detail": "identical on every route"}
@@ -146,6 +147,11 @@ def create_app() -> Any:
 
     scheme_verify = VerifyingBearer(cache=False)
     scheme_cached = VerifyingBearer(cache=True)
+    plain_cache = VerifyingBearer(cache=True)
+
+    async def plain_cached(request: Request) -> CurrentUser:
+        """The cached lookup as a plain function dependency: no security scheme (no lock)."""
+        return await plain_cache(request)
 
     app = FastAPI(lifespan=lifespan)
     app.state.trachea = trachea
@@ -184,6 +190,10 @@ def create_app() -> Any:
 
     @app.get(PATHS["scheme-cached"])
     async def with_scheme_cached(_: CurrentUser = Depends(scheme_cached)) -> dict[str, str]:
+        return BODY
+
+    @app.get(PATHS["plain-cached"])
+    async def with_plain_cached(_: CurrentUser = Depends(plain_cached)) -> dict[str, str]:
         return BODY
 
     app.include_router(trachea.router, prefix="/auth")
@@ -326,7 +336,13 @@ def prepare(base: str) -> str:
         if len(normalised) != 1:
             raise SystemExit("the routes do not answer identical bytes")
         # The protected routes must really check the token (else we would measure nothing).
-        for name in ("protected", "protected-module", "scheme-verify", "scheme-cached"):
+        for name in (
+            "protected",
+            "protected-module",
+            "scheme-verify",
+            "scheme-cached",
+            "plain-cached",
+        ):
             refused = client.get(PATHS[name], headers={"Authorization": "Bearer x.y.z"})
             if refused.status_code != 401:
                 raise SystemExit(f"{PATHS[name]} accepted a bad token")
@@ -386,6 +402,9 @@ def run_wrk(
     if total is None or int(total.group(1)) == 0:
         raise SystemExit(f"cannot read wrk's output:\n{output}")
     result = {"rps": float(rps.group(1)), "cpu_us": cpu_used / 1000 / int(total.group(1))}
+    # How much of one core the server had: below ~0.9 it was waiting for a core (wrk's or
+    # other work's), and requests/s measure the machine's load more than the route.
+    result["core_share"] = result["rps"] * result["cpu_us"] / 1e6
     for pct in ("50", "99"):
         found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
         if found:
@@ -441,6 +460,9 @@ def measure(alg: str, args: argparse.Namespace) -> dict[str, Any]:
         "median_rps": {name: statistics.median(r[name]["rps"] for r in rounds) for name in series},
         "median_cpu_us_per_request": {
             name: statistics.median(r[name]["cpu_us"] for r in rounds) for name in series
+        },
+        "median_core_share": {
+            name: statistics.median(r[name]["core_share"] for r in rounds) for name in series
         },
         "median_p50_ms": {
             name: statistics.median(r[name].get("p50_ms", float("nan")) for r in rounds)
@@ -527,6 +549,18 @@ def print_markdown(report: dict[str, Any]) -> None:
                     f"{result['cpu_ratios'][f'{name}/empty']:.3f} | "
                     f"{result['cpu_ratios'][f'{name}/bare']:.3f} |"
                 )
+    shares = [v for result in report["results"] for v in result["median_core_share"].values()]
+    print()
+    print(
+        f"The server had {min(shares):.0%}-{max(shares):.0%} of one core while loaded (median "
+        "per route)."
+        + (
+            " Below ~90% it was waiting for a core: req/s then follow the machine's load, trust "
+            "the CPU ratios more (or run again when the machine is quieter)."
+            if min(shares) < 0.9
+            else ""
+        )
+    )
     print()
     print(
         "req/s and µs: medians over rounds; ratios: medians over rounds of the ratio within one "
