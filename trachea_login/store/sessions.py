@@ -8,6 +8,11 @@ number of concurrent refreshes with one token, exactly one matches. Expiry is ch
 query (the TTL index on ``refresh_expires_at`` only removes what is long dead: the monitor runs
 once a minute and can lag). Whether a session was ended by a per-user or per-app cutoff is not
 stored here: the user document holds those (see :mod:`.users`).
+
+A session carried over from trachea-login 0.1.x (``trachea-login db migrate``) also holds
+``legacy_hash``: the SHA-256 of the 0.1.x refresh token, which has no session id to find it by
+(sparse unique index ``legacy_hash_unique``). Its first rotation removes the field in the same
+write, so the 0.1.x token works once and the session continues with tokens of our own.
 """
 
 from __future__ import annotations
@@ -74,6 +79,10 @@ class SessionStore:
         await self.collection.create_index(
             [("user_id", 1), ("app_id", 1), ("auth_time", DESCENDING)], name="user_app_auth_time"
         )
+        # Only sessions carried over from 0.1.x hold it, until their first refresh: tiny.
+        await self.collection.create_index(
+            "legacy_hash", unique=True, sparse=True, name="legacy_hash_unique"
+        )
 
     async def insert(
         self,
@@ -88,7 +97,10 @@ class SessionStore:
         refresh_expires_at: datetime,
         ip: str | None = None,
         user_agent: str | None = None,
+        legacy_hash: str | None = None,
     ) -> SessionRecord:
+        """Insert a new session; raises ``DuplicateKeyError`` when ``session_id`` exists.
+        ``legacy_hash``: the 0.1.x refresh token it continues (the migration's sessions)."""
         doc: dict[str, Any] = {
             "_id": session_id,
             "user_id": user_id,
@@ -101,8 +113,16 @@ class SessionStore:
             "last_used_at": auth_time,
             **_client_fields(ip, user_agent),
         }
+        if legacy_hash is not None:
+            doc["legacy_hash"] = legacy_hash
         await self.collection.insert_one(doc)
         return _record(doc)
+
+    async def find_legacy(self, legacy_hash: str) -> str | None:
+        """The id of the session that continues the 0.1.x refresh token with this hash, while
+        that token has not been used yet (``legacy_hash_unique``)."""
+        doc = await self.collection.find_one({"legacy_hash": legacy_hash}, {"_id": 1})
+        return str(doc["_id"]) if doc else None
 
     def _live(self, now: datetime) -> dict[str, Any]:
         """The filter of a session that is neither ended nor expired at ``now``."""
@@ -129,7 +149,8 @@ class SessionStore:
 
         Returns the session after the rotation and the expiry the presented token had, or
         ``None`` if nothing matched (the token is not current, the session ended or expired,
-        or the method is no longer allowed)."""
+        or the method is no longer allowed). A 0.1.x token's ``legacy_hash`` goes in the same
+        write: it has been used."""
         now = self._clock.now()
         changes = {
             "refresh_hash": new_hash,
@@ -147,7 +168,7 @@ class SessionStore:
                 "provider": {"$in": list(providers)},
                 **self._live(now),
             },
-            {"$set": changes},
+            {"$set": changes, "$unset": {"legacy_hash": ""}},
             return_document=ReturnDocument.BEFORE,
         )
         if before is None:
