@@ -19,6 +19,7 @@ from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
 from .methods import NATIVE_METHOD
+from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router, route_name
 from .services import AuthService, PlanPolicy
@@ -177,6 +178,7 @@ class TracheaLogin:
         if self._closed:
             self._reopen()
         try:
+            await self._refuse_a_legacy_database()
             await self.store.ensure_indexes()
         except ConnectionFailure as exc:
             raise TracheaConfigError(
@@ -212,6 +214,15 @@ class TracheaLogin:
             )
         await self.hasher.prepare()
         self.started = True
+
+    async def _refuse_a_legacy_database(self) -> None:
+        """A database trachea-login 0.1.x wrote must be migrated first: its indexes would clash
+        with ours and its documents do not read as ours. (The embedded database is always new.)"""
+        if self.settings.uses_embedded_database:
+            return
+        signs = await legacy_signs(self.store.database)
+        if signs:
+            raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
     async def shutdown(self) -> None:
         self.started = False

@@ -16,12 +16,17 @@ presented hash) what to do:
 - the current token of a session that is not live (ended, expired, signed out, deactivated)
   is 401 ``REFRESH_TOKEN_INVALID`` and writes nothing: a dead session never rotates, so only a
   token that was really rotated can ever raise the reuse alarm;
-- a session whose sign-in method the app no longer allows is 403 ``AUTH_METHOD_NOT_ALLOWED``.
+- a session whose sign-in method the app no longer allows is 403 ``AUTH_METHOD_NOT_ALLOWED``;
+- a trachea-login 0.1.x refresh token (86 URL-safe characters, no session id) finds the session
+  ``trachea-login db migrate`` made for it by its hash, and from there is judged like any other:
+  it rotates once into a token of ours (the same write forgets the 0.1.x hash), and presenting
+  it again is reuse.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -37,6 +42,9 @@ from .context import ClientContext, IssuedTokens
 from .sessions import SessionService, why_not_live
 
 logger = logging.getLogger("trachea_login")
+
+#: A trachea-login 0.1.x refresh token: ``secrets.token_urlsafe(64)``.
+LEGACY_REFRESH_TOKEN = re.compile(r"[A-Za-z0-9_-]{86}")
 
 
 class Verdict(Enum):
@@ -109,10 +117,12 @@ class RefreshService:
     async def refresh(self, refresh_token: str, client: ClientContext) -> IssuedTokens:
         """New tokens for a session, in exchange for its current refresh token."""
         app = await self._guard.active(client)
-        session_id = session_of_refresh_token(refresh_token)
+        presented = hash_refresh_token(refresh_token)
+        session_id = session_of_refresh_token(refresh_token) or await self._legacy_session_id(
+            refresh_token, presented
+        )
         if session_id is None:
             raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
-        presented = hash_refresh_token(refresh_token)
         new_token = new_refresh_token(session_id)
         for _attempt in range(2):  # a lost rotation race is judged once more, then settled
             session = await self._store.sessions.get(session_id)
@@ -129,6 +139,18 @@ class RefreshService:
                 continue
             await self._refuse(verdict, session, app, client)
         raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
+
+    async def _legacy_session_id(self, refresh_token: str, presented: str) -> str | None:
+        """The session a 0.1.x refresh token continues: the migrated session that still holds
+        its hash, or, once it was used, the session its retirement names (so that presenting
+        it again is judged as reuse)."""
+        if not LEGACY_REFRESH_TOKEN.fullmatch(refresh_token):
+            return None
+        session_id = await self._store.sessions.find_legacy(presented)
+        if session_id is None:
+            retired = await self._store.refresh_tokens.get(presented)
+            session_id = retired.session_id if retired is not None else None
+        return session_id
 
     async def _judge(
         self, session: SessionRecord | None, user: UserRecord | None, presented: str, app: AppRecord

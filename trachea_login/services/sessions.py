@@ -74,6 +74,15 @@ def sign_in_time(user: UserRecord, app_id: str, now: datetime) -> datetime:
     return max([now, *(cutoff + _ONE_MILLISECOND for cutoff in cutoffs if cutoff is not None)])
 
 
+def subject_of(user: UserRecord, provider: str) -> str:
+    """The access token's ``sub``: the Firebase uid for Firebase sign-ins; for native ones the
+    username, or the email of a native account that has none (accounts trachea-login 0.1.x
+    created by email sign-up, carried over by ``db migrate``: 0.1.x's ``sub`` was their email
+    too). Never empty: the user id when an account has neither."""
+    chosen = (user.username or user.email) if provider == NATIVE_METHOD else user.firebase_uid
+    return chosen or user.uid
+
+
 def user_object_id(user: CurrentUser) -> ObjectId:
     """The user document id of a verified token; 401 when it is not one."""
     oid = object_id(user.uid)
@@ -145,9 +154,8 @@ class SessionService:
         self, user: UserRecord, provider: str, session_id: str, auth_time: datetime
     ) -> str:
         membership = user.membership(self.app_id)
-        sub = user.username if provider == NATIVE_METHOD else user.firebase_uid
         return self._tokens.issue(
-            sub=sub or "",
+            sub=subject_of(user, provider),
             uid=user.uid,
             role=membership.role if membership else DEFAULT_ROLE,
             plan=membership.plan if membership else DEFAULT_PLAN,
