@@ -27,6 +27,8 @@ EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
 EXIT_EXISTS = 3
 EXIT_DATABASE = 4
+#: ``db migrate``: it did what it could; conflicts are left for the operator to settle.
+EXIT_CONFLICTS = 5
 
 #: Server selection timeout for the CLI unless the URI sets one: an operator should learn in
 #: seconds, not PyMongo's default 30, that the database is unreachable.

@@ -66,15 +66,18 @@ class IdentifierPlan:
     blocking: bool = False
 
 
-_SETTLE = "Settle it (docs/upgrading.md, 'Settling conflicts'), then run the migration again."
+def shown(value: str) -> str:
+    """An identifier quoted for the operator: escaped where it is not in NFC, so that two
+    spellings that look alike (``René`` composed and decomposed) are told apart."""
+    return repr(value) if unicodedata.is_normalized("NFC", value) else ascii(value)
 
 
 def _collision_message(field_name: str, values: list[str]) -> str:
-    shown = ", ".join(repr(value) for value in values)
+    shown_values = ", ".join(shown(value) for value in values)
     return (
-        f"{field_name}s {shown} are one {field_name} to this version (case and Unicode form "
-        f"are ignored): none of these accounts was changed, and sign-in by that {field_name} "
-        f"reaches at most one of them until it is settled. {_SETTLE}"
+        f"{field_name}s {shown_values} are one {field_name} to this version (case and Unicode "
+        f"form are ignored): none of these accounts was changed, and sign-in by that "
+        f"{field_name} reaches at most one of them until it is settled."
     )
 
 
@@ -96,8 +99,8 @@ def _collisions(people: list[Person], field_name: str, plan: IdentifierPlan) -> 
         message = _collision_message(field_name.replace("_", " "), values)
         if exact:
             message = (
-                f"{len(values)} accounts hold exactly the {field_name} {values[0]!r}, which "
-                "this version's unique index cannot hold: nothing was written. " + _SETTLE
+                f"{len(values)} accounts hold exactly the {field_name} {shown(values[0])}, "
+                "which this version's unique index cannot hold: nothing was written."
             )
         plan.conflicts.append(
             Conflict(
@@ -120,9 +123,9 @@ def _invalid_email(person: Person, plan: IdentifierPlan) -> None:
                 ids=(str(person.id),),
                 values=(person.email,),
                 message=(
-                    f"{person.email!r} is not an email address this version accepts, and it "
-                    "is this account's only sign-in name: it cannot sign in until it has a "
-                    f"valid email or a username. It was left as it was. {_SETTLE}"
+                    f"{shown(person.email)} is not an email address this version accepts, and "
+                    "it is this account's only sign-in name: it cannot sign in until it has a "
+                    "valid email or a username. It was left as it was."
                 ),
             )
         )
@@ -131,7 +134,7 @@ def _invalid_email(person: Person, plan: IdentifierPlan) -> None:
             Notice(
                 kind="invalid_email",
                 ids=(str(person.id),),
-                message=f"{person.email!r} is not a valid email; left as it was (unused).",
+                message=f"{shown(person.email)} is not a valid email; left as it was (unused).",
             )
         )
 
@@ -188,7 +191,7 @@ def _subjects(people: list[Person], plan: IdentifierPlan) -> None:
                     message=(
                         "one account's username is another's email: both sign in, but their "
                         "access tokens carry the same sub, so a product app that keys its "
-                        f"data by sub mixes them up (uid tells them apart). {_SETTLE}"
+                        "data by sub mixes them up (uid tells them apart)."
                     ),
                 )
             )
