@@ -94,11 +94,22 @@ def test_a_migration_without_conflicts_exits_0(invoke, database):
     assert run(database["users"].find_one({}))["username"] == "solo"
 
 
-def test_other_commands_on_an_un_migrated_database_name_the_migration(invoke, legacy):
-    result = invoke("apps", "list")
-    assert result.exit_code == EXIT_INVALID
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("apps", "list"),
+        ("apps", "register", "new-app", "--name", "New", "--methods", "username"),
+        ("users", "find", "lena"),
+    ],
+)
+def test_other_commands_on_an_un_migrated_database_name_the_migration(
+    invoke, database, legacy, command
+):
+    result = invoke(*command)
+    assert result.exit_code == EXIT_INVALID, result.output
     assert "trachea-login db migrate" in result.stderr
     assert result.stdout == ""
+    assert run(database["apps"].count_documents({})) == 4  # nothing registered beside 0.1.x's
 
 
 def test_session_max_days_must_be_positive(invoke, legacy):

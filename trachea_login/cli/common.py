@@ -22,6 +22,7 @@ from .. import admin
 from .._mongo import close_client, open_database
 from ..config import ENV_PREFIX, SETTINGS_SOURCES
 from ..errors import TracheaConfigError
+from ..migrate import legacy_database_message, legacy_signs
 
 EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
@@ -122,13 +123,23 @@ def settings_of(ctx: typer.Context) -> CliSettings:
         fail(f"invalid setting(s): {fields}", EXIT_INVALID)
 
 
-def run(ctx: typer.Context, operation: Callable[[Any], Awaitable[T]]) -> T:
-    """Run one async operation against the database; turn known failures into one line."""
+def run(
+    ctx: typer.Context, operation: Callable[[Any], Awaitable[T]], *, on_legacy: bool = False
+) -> T:
+    """Run one async operation against the database; turn known failures into one line.
+
+    A database trachea-login 0.1.x wrote is refused (naming ``db migrate``) unless
+    ``on_legacy``: our commands would create indexes beside 0.1.x's and misread its documents.
+    """
     state = state_of(ctx)
     settings = settings_of(ctx)
 
     async def operate() -> T:
         async with state.database_factory(settings.mongo_uri, settings.db_name) as database:
+            if not on_legacy:
+                signs = await legacy_signs(database)
+                if signs:
+                    raise TracheaConfigError(legacy_database_message(settings.db_name, signs))
             return await operation(database)
 
     try:

@@ -62,6 +62,7 @@ def db_migrate(
     report = run(
         ctx,
         lambda db: from_0_1(db, dry_run=dry_run, session_max_days=session_max_days),
+        on_legacy=True,
     )
     if wants_json(ctx, json_output):
         print_json(report.to_dict())
