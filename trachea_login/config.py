@@ -49,9 +49,13 @@ class TracheaSettings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
     jwt_private_key: SecretStr | None = None
+    #: Keys that still verify but never sign (§8): HS256 secrets, or PEM keys / paths.
+    jwt_previous_keys: list[SecretStr] = Field(default_factory=list, max_length=16)
     jwt_issuer: str = "trachea-login"
     access_token_expire_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_expire_days: int = Field(default=30, ge=1, le=3650)
+    #: Verified access tokens remembered per instance (§8); 0 turns the cache off.
+    token_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
 
     password_min_length: int = Field(default=8, ge=1, le=128)
     password_hash_rounds: int = Field(default=12, ge=4, le=20)

@@ -15,9 +15,10 @@ handshake); there a refusal closes the handshake with code 1008 and the error co
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import WebSocketException
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -39,7 +40,9 @@ SCHEME_NAME = "TracheaBearer"
 SCHEME_DESCRIPTION = "The access token from POST /auth/login, /auth/register or /auth/refresh."
 APP_STATE_KEY = "trachea_login_instances"
 
-Verify = Callable[[str], CurrentUser]
+#: A token check: the instance's ``tokens.verify`` (sync), or ``RemoteVerifier.verify``
+#: (async: it may have to fetch keys).
+Verify = Callable[[str], CurrentUser] | Callable[[str], Awaitable[CurrentUser]]
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -94,6 +97,8 @@ class UserDependency(SecurityBase):
         self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
         self.scheme_name = SCHEME_NAME
         self._verify = verify
+        # Decided once: awaiting only when the check is async keeps the sync path one call.
+        self._awaits = inspect.iscoroutinefunction(verify)
         self.role = role
         self.plan = plan
         self.optional = optional
@@ -112,7 +117,10 @@ class UserDependency(SecurityBase):
                     return None
                 raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
             try:
-                user = verify(token)
+                if self._awaits:
+                    user = await cast(Callable[[str], Awaitable[CurrentUser]], verify)(token)
+                else:
+                    user = cast(Callable[[str], CurrentUser], verify)(token)
             except TracheaError:
                 if self.optional:
                     return None
@@ -123,7 +131,8 @@ class UserDependency(SecurityBase):
 
 
 class BoundDependencies:
-    """The dependencies of one instance: they accept only this app's access tokens."""
+    """The dependencies of one verifier (an instance, or a ``RemoteVerifier``): they accept
+    only its app's access tokens."""
 
     def __init__(self, verify: Verify) -> None:
         self._verify = verify

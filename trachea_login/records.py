@@ -113,6 +113,8 @@ class RefreshTokenRecord:
     parent_hash: str | None = field(default=None, repr=False)
     replaced_by: str | None = field(default=None, repr=False)
     rotated_at: datetime | None = None
+    #: When the session's sign-in happened (copied along the chain); None before it was kept.
+    auth_time: datetime | None = None
 
     @property
     def is_active(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from bson import ObjectId
@@ -27,6 +27,10 @@ from .audit import Auditor
 from .context import ClientContext, IssuedTokens
 
 logger = logging.getLogger("trachea_login")
+
+#: The ``auth_time`` of a session whose sign-in time was not kept (a refresh token stored before
+#: this version): the earliest time there is, so any "recent sign-in" check fails closed.
+UNKNOWN_SIGN_IN = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class RefreshVerdict(Enum):
@@ -78,16 +82,25 @@ class SessionService:
     async def start(self, user: UserRecord, provider: str, client: ClientContext) -> IssuedTokens:
         """A new session for a user who just signed in with ``provider``."""
         session_id = uuid.uuid4().hex
-        refresh_token = await self._new_refresh_token(user.id, session_id, provider)
+        signed_in_at = self._clock.now()
+        refresh_token = await self._new_refresh_token(
+            user.id, session_id, provider, auth_time=signed_in_at
+        )
         await self._auditor.record("login", client, user_id=user.id, method=provider)
         return IssuedTokens(
-            access_token=self._access_token(user, provider, session_id),
+            access_token=self._access_token(user, provider, session_id, signed_in_at),
             refresh_token=refresh_token,
             expires_in=self._tokens.expires_in,
         )
 
     async def _new_refresh_token(
-        self, user_id: ObjectId, session_id: str, provider: str, parent_hash: str | None = None
+        self,
+        user_id: ObjectId,
+        session_id: str,
+        provider: str,
+        parent_hash: str | None = None,
+        *,
+        auth_time: datetime | None,
     ) -> str:
         """A new refresh token of the session, stored as its hash; returns the token."""
         token = new_refresh_token()
@@ -99,10 +112,13 @@ class SessionService:
             provider=provider,
             expires_at=self._clock.now() + self._refresh_lifetime,
             parent_hash=parent_hash,
+            auth_time=auth_time,
         )
         return token
 
-    def _access_token(self, user: UserRecord, provider: str, session_id: str) -> str:
+    def _access_token(
+        self, user: UserRecord, provider: str, session_id: str, auth_time: datetime | None
+    ) -> str:
         membership = user.membership(self.app_id)
         sub = user.username if provider == NATIVE_METHOD else user.firebase_uid
         return self._tokens.issue(
@@ -112,6 +128,7 @@ class SessionService:
             plan=membership.plan if membership else DEFAULT_PLAN,
             provider=provider,
             session_id=session_id,
+            auth_time=auth_time or UNKNOWN_SIGN_IN,
         )
 
     # -- refresh -----------------------------------------------------------------------------
@@ -136,7 +153,7 @@ class SessionService:
         # The successor is written before the old token is rotated, so whoever later sees the
         # old token "rotated" and revokes the family also revokes this successor.
         new_token = await self._new_refresh_token(
-            old.user_id, old.session_id, old.provider, old_hash
+            old.user_id, old.session_id, old.provider, old_hash, auth_time=old.auth_time
         )
         new_hash = hash_refresh_token(new_token)
         if await tokens.rotate(old_hash, self.app_id, replaced_by=new_hash) is None:
@@ -152,7 +169,7 @@ class SessionService:
             raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
         await self._auditor.record("refresh", client, user_id=old.user_id)
         return IssuedTokens(
-            access_token=self._access_token(user, old.provider, old.session_id),
+            access_token=self._access_token(user, old.provider, old.session_id, old.auth_time),
             refresh_token=new_token,
             expires_in=self._tokens.expires_in,
         )

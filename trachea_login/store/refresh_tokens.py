@@ -32,6 +32,7 @@ def _record(doc: Mapping[str, Any]) -> RefreshTokenRecord:
         parent_hash=doc.get("parent_hash"),
         replaced_by=doc.get("replaced_by"),
         rotated_at=aware(doc.get("rotated_at")),
+        auth_time=aware(doc.get("auth_time")),
     )
 
 
@@ -61,7 +62,10 @@ class RefreshTokenStore:
         provider: str,
         expires_at: datetime,
         parent_hash: str | None = None,
+        auth_time: datetime | None = None,
     ) -> None:
+        """Store a new token; ``auth_time`` is the session's sign-in time (kept along the
+        chain of rotations, absent for chains started before it was kept)."""
         doc: dict[str, Any] = {
             "_id": token_hash,
             "user_id": user_id,
@@ -74,6 +78,8 @@ class RefreshTokenStore:
         }
         if parent_hash:
             doc["parent_hash"] = parent_hash
+        if auth_time is not None:
+            doc["auth_time"] = auth_time
         await self.collection.insert_one(doc)
 
     async def rotate(
