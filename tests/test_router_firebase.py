@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import pytest
 import jwt
+import pytest
 
 from .conftest import FIREBASE, assert_error, bearer, firebase_login, new_email, raw_user
 

@@ -252,7 +252,10 @@ def test_an_unknown_or_malformed_kid_is_invalid(kid):
 )
 def test_bad_previous_keys_fail_at_construction_naming_the_variable(entry, algorithm):
     with pytest.raises(TracheaConfigError) as caught:
-        codec(algorithm, jwt_previous_keys=["x" * 40 if algorithm == "HS256" else PREVIOUS[algorithm], entry])
+        codec(
+            algorithm,
+            jwt_previous_keys=["x" * 40 if algorithm == "HS256" else PREVIOUS[algorithm], entry],
+        )
     message = str(caught.value)
     assert "TRACHEA_JWT_PREVIOUS_KEYS (entry 2)" in message
     assert entry[:12] not in message and "not a key" not in message
@@ -265,6 +268,11 @@ def test_previous_keys_come_from_the_environment_as_a_json_list(monkeypatch, tmp
     tokens = codec("ES256")
     old_kid = public_key_jwk(OLD_EC.public_key(), "ES256")["kid"]
     assert [key.kid for key in tokens.keys.keys] == [tokens.kid, old_kid]
+
+
+def test_an_empty_previous_keys_variable_means_none(monkeypatch):
+    monkeypatch.setenv("TRACHEA_JWT_PREVIOUS_KEYS", "")
+    assert len(codec().keys.keys) == 1
 
 
 def test_previous_keys_that_are_not_a_json_list_name_the_variable(monkeypatch):
@@ -329,9 +337,7 @@ def test_tokens_missing_or_mismatching_claims_are_invalid(changes):
 
 
 @pytest.mark.parametrize("name", ["exp", "iat", "auth_time"])
-@pytest.mark.parametrize(
-    "kind", ["string", "float", "bool", "null", "list"], ids=lambda kind: kind
-)
+@pytest.mark.parametrize("kind", ["string", "float", "bool", "null", "list"], ids=lambda kind: kind)
 def test_numeric_dates_must_be_integers(name, kind):
     good = _claims()[name]
     value = {

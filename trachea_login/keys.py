@@ -123,8 +123,10 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
 def public_key_jwk(public_key: Any, algorithm: str) -> dict[str, str]:
     """The published JWK of an RSA or EC public key: key members, ``kid``, ``alg``, ``use``."""
     codec = RSAAlgorithm if algorithm == "RS256" else ECAlgorithm
-    members: dict[str, str] = codec.to_jwk(public_key, as_dict=True)
-    members = {name: value for name, value in members.items() if name not in ("alg", "kid")}
+    exported: dict[str, Any] = codec.to_jwk(public_key, as_dict=True)
+    # The key members only (PyJWT adds key_ops, which RFC 7517 §4.3 says not to mix with use).
+    names = ("kty", "n", "e") if algorithm == "RS256" else ("kty", "crv", "x", "y")
+    members = {name: str(exported[name]) for name in names}
     return {**members, "kid": jwk_thumbprint(members), "alg": algorithm, "use": "sig"}
 
 
@@ -220,9 +222,7 @@ def load_local_keys(settings: TracheaSettings) -> LocalKeys:
         signing = current.key
     else:
         pem = settings.private_key_pem()
-        signing, public = load_pem_key(
-            pem, algorithm, "TRACHEA_JWT_PRIVATE_KEY", private_only=True
-        )
+        signing, public = load_pem_key(pem, algorithm, "TRACHEA_JWT_PRIVATE_KEY", private_only=True)
         current = asymmetric_key(public, algorithm)
     verification = KeySet((current, *_previous_keys(algorithm, previous)))
     return LocalKeys(algorithm=algorithm, signing_key=signing, verification=verification)
@@ -270,7 +270,9 @@ def generate_key(algorithm: str) -> str:
     elif algorithm == "ES256":
         private = ec.generate_private_key(ec.SECP256R1())
     else:
-        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}")
+        raise ValueError(
+            f"unknown algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}"
+        )
     return private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -95,9 +95,7 @@ class AccessTokens:
         self._signing_key = local.signing_key
         self._headers = {"typ": ACCESS_TOKEN_TYPE, "kid": self.keys.current.kid}
         self._expected = Expected(audience=self.app_id, issuer=self.issuer)
-        self.cache: VerifiedTokenCache[CurrentUser] = VerifiedTokenCache(
-            settings.token_cache_size
-        )
+        self.cache: VerifiedTokenCache[CurrentUser] = VerifiedTokenCache(settings.token_cache_size)
 
     @property
     def kid(self) -> str:

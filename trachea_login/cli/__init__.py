@@ -1,5 +1,5 @@
-"""The ``trachea-login`` command: operators register apps and manage users' roles, plans and
-status. Also ``python -m trachea_login``.
+"""The ``trachea-login`` command: operators register apps, manage users' roles, plans and
+status, and generate signing keys. Also ``python -m trachea_login``.
 
 The database comes from ``TRACHEA_MONGO_URI`` and ``TRACHEA_DB_NAME`` (default ``trachea``),
 read from the environment or a ``.env`` file in the current directory; ``--mongo-uri`` and
@@ -33,6 +33,7 @@ from .common import (
     DatabaseFactory,
     connect_database,
 )
+from .keys import build_keys_cli
 from .users import build_users_cli
 
 
@@ -84,6 +85,7 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
 
     cli.add_typer(build_apps_cli(), name="apps")
     cli.add_typer(build_users_cli(), name="users")
+    cli.add_typer(build_keys_cli(), name="keys")
     return cli
 
 

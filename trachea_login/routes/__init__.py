@@ -2,10 +2,10 @@
 store: responses are built from the records the services return.
 
 :func:`build_router` returns the router of one instance, made of one router per concern
-(:mod:`.sign_in`, :mod:`.sessions`, :mod:`.users`, :mod:`.health`, :mod:`.jwks`). Route names are unique per
-instance (``trachea_login.<app_id>.<endpoint>``, see :func:`route_name`), so two instances can be
-mounted in one app and ``url_for`` finds each route; OpenAPI operation ids stay the endpoint's
-name and path, as FastAPI would make them.
+(:mod:`.sign_in`, :mod:`.sessions`, :mod:`.users`, :mod:`.health`, :mod:`.jwks`). Route names
+are unique per instance (``trachea_login.<app_id>.<endpoint>``, see :func:`route_name`), so
+two instances can be mounted in one app and ``url_for`` finds each route; OpenAPI operation ids
+stay the endpoint's name and path, as FastAPI would make them.
 """
 
 from __future__ import annotations
