@@ -64,7 +64,6 @@ from trachea_login import (
     register_app,
     trachea_exception_handler,
 )
-from trachea_login.deps import bearer_scheme
 from trachea_login.errors import ErrorCode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +115,9 @@ def create_app() -> Any:
     async def empty() -> None:
         """The cheapest dependency there is: FastAPI still resolves it per request."""
 
+    # The dependency shape before issue 9: our check below FastAPI's HTTPBearer (two levels).
+    bearer_scheme = HTTPBearer(auto_error=False, scheme_name="TracheaBearer")
+
     async def bearer_noop(credentials: Any = Depends(bearer_scheme)) -> None:
         """Today's dependency shape (a dependency on HTTPBearer) without the verification."""
 
@@ -134,8 +136,8 @@ def create_app() -> Any:
             scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
-            if self.cache is None:
-                return trachea.tokens.verify(token)
+            if self.cache is None:  # the full check each time, without our cache
+                return CurrentUser.from_claims(trachea.tokens.verified_claims(token))
             user = self.cache.get(token)
             if user is not None and user.claims["exp"] > time.time():
                 return user
