@@ -119,3 +119,24 @@ async def test_a_protected_route_verifies_a_token_once(serve, verifications):
     for _ in range(3):
         assert (await served.client.get("/whoami", headers=bearer(token))).status_code == 200
     assert verifications == [token]
+
+
+def test_expiry_is_judged_by_an_injected_clock_that_only_has_now():
+    """A product's own clock need only offer ``now()`` (the Clock protocol)."""
+    from datetime import datetime, timedelta, timezone
+
+    class FrozenClock:
+        def __init__(self) -> None:
+            self.moment = datetime.now(timezone.utc)
+
+        def now(self) -> datetime:
+            return self.moment
+
+    frozen = FrozenClock()
+    tokens = codec(frozen)  # type: ignore[arg-type]
+    token = issue(tokens)
+    assert tokens.verify(token).sub == "alice"
+    frozen.moment += timedelta(minutes=16)
+    with pytest.raises(TracheaError) as caught:
+        tokens.verify(token)
+    assert caught.value.code.value == "TOKEN_EXPIRED"

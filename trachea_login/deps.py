@@ -15,10 +15,9 @@ handshake); there a refusal closes the handshake with code 1008 and the error co
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocketException
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -46,15 +45,21 @@ Verify = Callable[[str], CurrentUser] | Callable[[str], Awaitable[CurrentUser]]
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
-    """The credentials of an ``Authorization: Bearer <token>`` header, else ``None``."""
-    authorization = conn.headers.get("authorization")
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return token
+    """The credentials of the (first) ``Authorization: Bearer <token>`` header, else ``None``.
+
+    Read from the ASGI scope's raw headers (names are lower-case there, as Starlette's
+    ``Headers`` also assumes): building the ``Headers`` object would cost more than the rest
+    of a cached verification.
+    """
+    for name, value in conn.scope["headers"]:
+        if name == b"authorization":
+            text: str = value.decode("latin-1")
+            scheme, _, token = text.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                return None
+            return token
+    return None
 
 
 def check_levels(user: CurrentUser, role: str | None, plan: str | None) -> CurrentUser:
@@ -97,8 +102,6 @@ class UserDependency(SecurityBase):
         self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
         self.scheme_name = SCHEME_NAME
         self._verify = verify
-        # Decided once: awaiting only when the check is async keeps the sync path one call.
-        self._awaits = inspect.iscoroutinefunction(verify)
         self.role = role
         self.plan = plan
         self.optional = optional
@@ -117,10 +120,9 @@ class UserDependency(SecurityBase):
                     return None
                 raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
             try:
-                if self._awaits:
-                    user = await cast(Callable[[str], Awaitable[CurrentUser]], verify)(token)
-                else:
-                    user = cast(Callable[[str], CurrentUser], verify)(token)
+                result = verify(token)
+                # An async check (RemoteVerifier's) returns an awaitable; the instance's a user.
+                user = result if isinstance(result, CurrentUser) else await result
             except TracheaError:
                 if self.optional:
                     return None

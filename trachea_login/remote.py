@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .clock import Clock, SystemClock
+from .clock import Clock, SystemClock, seconds_of
 from .deps import BoundDependencies, UserDependency
 from .errors import ErrorCode, TracheaConfigError, TracheaError
 from .keys import KeySet, VerificationKey, key_from_jwk
@@ -115,6 +115,7 @@ class RemoteVerifier:
         self.app_id = app_id
         self.issuer = issuer
         self.clock: Clock = clock or SystemClock()
+        self._now = seconds_of(self.clock)
         self.cache: VerifiedTokenCache[CurrentUser] = VerifiedTokenCache(token_cache_size)
         self._expected = Expected(audience=app_id, issuer=issuer)
         self._max_age = max_age_seconds
@@ -142,9 +143,6 @@ class RemoteVerifier:
         return self.dependencies.require(role=role, plan=plan)
 
     # -- verification -------------------------------------------------------------------------
-
-    def _now(self) -> float:
-        return self.clock.now().timestamp()
 
     async def verify(self, token: str) -> CurrentUser:
         """The user of a valid access token of this app; ``TracheaError`` otherwise

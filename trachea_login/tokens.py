@@ -19,7 +19,7 @@ from typing import Any
 
 import jwt
 
-from .clock import Clock, SystemClock
+from .clock import Clock, SystemClock, seconds_of
 from .config import TracheaSettings
 from .errors import ErrorCode, TracheaError
 from .keys import KeySet, load_local_keys
@@ -87,6 +87,7 @@ class AccessTokens:
     def __init__(self, settings: TracheaSettings, clock: Clock | None = None) -> None:
         self.app_id = settings.app_id
         self._clock = clock or SystemClock()
+        self._seconds = seconds_of(self._clock)
         self.issuer = settings.jwt_issuer
         self.algorithm = settings.jwt_algorithm
         self.lifetime = timedelta(minutes=settings.access_token_expire_minutes)
@@ -148,7 +149,7 @@ class AccessTokens:
     def verified_claims(self, token: str) -> dict[str, Any]:
         """The claims of a token signed by one of our keys for this app, every registered
         claim checked (``TOKEN_EXPIRED`` / ``INVALID_TOKEN``); no cache."""
-        now = int(self._clock.now().timestamp())
+        now = int(self._seconds())
         return verify_token(token, self.keys.lookup, self._expected, now)
 
     def verify(self, token: str) -> CurrentUser:
@@ -157,7 +158,7 @@ class AccessTokens:
         Raises ``TracheaError`` ``TOKEN_EXPIRED`` for an expired token and ``INVALID_TOKEN`` for
         anything else wrong (signature, key, algorithm, audience, issuer, type, claims, format).
         """
-        now = int(self._clock.now().timestamp())
+        now = int(self._seconds())
         user = self.cache.get(token, now)
         if user is not None:
             return user
