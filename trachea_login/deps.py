@@ -107,13 +107,14 @@ class UserDependency(SecurityBase):
         self.optional = optional
 
     def verifier(self, conn: HTTPConnection) -> Verify:
-        """The token check to use for this connection."""
+        """The token check to use for this connection (when none was given: the module-level
+        dependencies find it per connection)."""
         assert self._verify is not None
         return self._verify
 
     async def __call__(self, conn: HTTPConnection) -> CurrentUser | None:
         try:
-            verify = self.verifier(conn)
+            verify = self._verify or self.verifier(conn)
             token = bearer_token(conn)
             if token is None:
                 if self.optional:
@@ -127,6 +128,8 @@ class UserDependency(SecurityBase):
                 if self.optional:
                     return None
                 raise
+            if self.role is None and self.plan is None:
+                return user  # current_user / optional_user: nothing more to check
             return check_levels(user, self.role, self.plan)
         except TracheaError as error:
             raise _for_connection(conn, error) from None
