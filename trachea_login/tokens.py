@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 import jwt
 
@@ -30,6 +28,30 @@ from .verification import ACCESS_TOKEN_TYPE, Expected, verify_token
 USER_CLAIMS = ("uid", "app_id", "role", "plan", "provider", "sid")
 #: Every claim an access token of a user has.
 REQUIRED_CLAIMS = ("iss", "aud", "sub", *USER_CLAIMS, "jti")
+
+
+class Claims(dict[str, Any]):
+    """A token's verified claims: a ``dict`` (JSON-serialisable, ``dict(claims)`` copies it)
+    that refuses changes, since one verified user is shared by every request presenting the
+    same token (the verified-token cache)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("verified claims are read-only; copy them with dict(user.claims)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __copy__(self) -> Claims:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Claims:
+        return self
+
+    def __reduce__(self) -> tuple[type[Claims], tuple[dict[str, Any]]]:
+        return Claims, (dict(self),)
 
 
 @dataclass(frozen=True)
@@ -51,9 +73,7 @@ class CurrentUser:
     provider: str
     session_id: str
     auth_time: int = 0
-    claims: Mapping[str, Any] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
-    )
+    claims: dict[str, Any] = field(default_factory=Claims, repr=False, compare=False)
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> CurrentUser:
@@ -66,7 +86,7 @@ class CurrentUser:
             provider=str(claims["provider"]),
             session_id=str(claims["sid"]),
             auth_time=int(claims.get("auth_time", 0)),
-            claims=MappingProxyType(dict(claims)),
+            claims=Claims(claims),
         )
 
 
