@@ -21,8 +21,8 @@ Then the cold costs: constructing the verifying key from its PEM/secret, and the
 second verification with it, in this warm process and in a fresh process (import included).
 Last, for scale, what a verified-token cache hit costs: a ``dict`` lookup of the token string.
 
-Install joserfc into the venv to include it: ``.venv/bin/pip install joserfc`` (it is not a
-dependency of the package); without it its rows are left out.
+Install joserfc and python-jose into the venv to include them: ``.venv/bin/pip install joserfc
+python-jose`` (neither is a dependency of the package); a library not installed is left out.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ identical on every route. The routes return identical response bytes:
 - ``/protected``: ``Depends(trachea.current_user)`` (the instance's dependency);
 - ``/protected-module``: ``Depends(get_current_user)`` (the module-level one).
 
-``--diagnostic`` adds four series that take today's dependency apart: ``/bearer-only``
+``--diagnostic`` adds four series that take the dependency shapes apart: ``/bearer-only``
 (``HTTPBearer`` as the one dependency), ``/bearer-noop`` (a dependency on ``HTTPBearer`` that
-verifies nothing: today's two levels), ``/scheme-verify`` (one level, an ``HTTPBearer``
+verifies nothing: the two levels before issue 9), ``/scheme-verify`` (one level, an ``HTTPBearer``
 subclass that verifies the token), ``/scheme-cached`` (the same with a dict of verified
 tokens) and ``/plain-cached`` (the cached lookup in a plain function dependency, which loses
 the Swagger lock): sketches of issue 9's direction, here only to measure them.
@@ -73,8 +73,8 @@ USERNAME = "bench-user"
 PASSWORD = "correct horse battery staple"
 #: The series, in the order of the first round; later rounds rotate it.
 ROUTES = ("bare", "empty", "protected", "protected-module")
-#: With --diagnostic: HTTPBearer alone; today's two levels without verifying; one level that
-#: is the security scheme and verifies; the same with a verified-token dict cache.
+#: With --diagnostic: HTTPBearer alone; the two levels before issue 9 without verifying; one
+#: level that is the security scheme and verifies; the same with a verified-token dict cache.
 DIAGNOSTIC_ROUTES = ("bearer-only", "bearer-noop", "scheme-verify", "scheme-cached", "plain-cached")
 PATHS = {name: f"/{name}" for name in ROUTES + DIAGNOSTIC_ROUTES}
 #: What every route returns (the same bytes, through the same FastAPI JSON serialisation).
