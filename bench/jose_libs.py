@@ -19,7 +19,9 @@ Timed in interleaved rounds (every library/algorithm/operation once per round, t
 rotated each round); each number is the median over rounds of a batch of about ``--batch-ms``.
 Then the cold costs: constructing the verifying key from its PEM/secret, and the first and
 second verification with it, in this warm process and in a fresh process (import included).
-Last, for scale, what a verified-token cache hit costs: a ``dict`` lookup of the token string.
+Then, for scale, what a verified-token cache hit costs: a ``dict`` lookup of the token string.
+Last, which of §8's strict rules (``crit``, NumericDate ``exp``/``iat``, ``iat`` in the future)
+each library's decode enforces by itself, on correctly signed HS256 tokens built by hand.
 
 Install joserfc and python-jose into the venv to include them: ``.venv/bin/pip install joserfc
 python-jose`` (neither is a dependency of the package); a library not installed is left out.
@@ -379,6 +381,59 @@ def check_adapters(adapters: dict[tuple[str, str], Adapter]) -> None:
                 assert peer.verify_twice(token)["jti"], (lib, other, alg)
 
 
+# -- what each library refuses by itself (contract §8's strict rules) ---------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_token(header: dict[str, Any], claims: dict[str, Any], secret: str) -> str:
+    """A correctly signed HS256 token built by hand, so no encoder's rules interfere."""
+    import hmac
+
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+def strictness(material: KeyMaterial, libs: list[str]) -> dict[str, dict[str, str]]:
+    """Accepted or refused, per library, for tokens that §8 refuses (HS256, valid signature).
+
+    Each library's one-parse verification as configured above; our own header check of
+    ``alg``/``typ``/``kid`` runs too, but none of these cases trips it.
+    """
+    header = {"alg": "HS256", "typ": TYP, "kid": material.kid}
+    now = int(time.time())
+    cases: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+        "valid (control)": (header, claims_now()),
+        "crit header naming an unknown extension": (
+            {**header, "crit": ["urn:example:must-understand"], "urn:example:must-understand": 1},
+            claims_now(),
+        ),
+        "exp as a string": (header, {**claims_now(), "exp": str(now + 900)}),
+        "iat as a string": (header, {**claims_now(), "iat": str(now)}),
+        "iat a year in the future": (header, {**claims_now(), "iat": now + 365 * 86400}),
+        "exp as a float": (header, {**claims_now(), "exp": now + 900.5}),
+        "alg none (unsigned)": ({**header, "alg": "none"}, claims_now()),
+    }
+    result: dict[str, dict[str, str]] = {}
+    for case, (head, claims) in cases.items():
+        token = hs256_token(head, claims, material.secret)
+        if case.startswith("alg none"):
+            token = token.rpartition(".")[0] + "."
+        for lib in libs:
+            adapter = ADAPTERS[lib](material)
+            try:
+                adapter.verify_once(token)
+            except Exception:  # noqa: BLE001 - any failure is a refusal
+                outcome = "refused"
+            else:
+                outcome = "ACCEPTED"
+            result.setdefault(case, {})[lib] = outcome
+    return result
+
+
 # -- timing ------------------------------------------------------------------------------------
 
 
@@ -581,6 +636,13 @@ def print_markdown(report: dict[str, Any]) -> None:
                 row = data[lib][alg]
                 print(f"| {alg} | {lib} | " + " | ".join(f"{row[n]:.0f}" for n in names) + " |")
     print()
+    print("What each library's decode refuses by itself (HS256, correctly signed):")
+    print()
+    print("| token | " + " | ".join(libs) + " |")
+    print("|---|" + "---|" * len(libs))
+    for case, outcomes in report["strictness"].items():
+        print(f"| {case} | " + " | ".join(outcomes[lib] for lib in libs) + " |")
+    print()
     print("A verified-token cache hit, for scale (µs):")
     print()
     for name, value in report["cache"].items():
@@ -627,6 +689,7 @@ def main() -> None:
         "cold_in_process": measure_cold_in_process(materials, libs, args.cold),
         "cold_fresh_process": measure_cold_fresh_process(materials, libs, tokens, args.cold),
         "cache": measure_cache(tokens["HS256"], args.rounds, args.batch_ms),
+        "strictness": strictness(materials["HS256"], libs),
     }
     if args.json:
         print(json.dumps(report, indent=2))

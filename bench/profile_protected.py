@@ -223,7 +223,7 @@ async def profile(app: Any, token: str, kind: str, count: int) -> str:
     if kind == "pyinstrument":
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0001, async_mode="disabled")
+        profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()
         for _ in range(count):
             await call()

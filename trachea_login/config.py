@@ -59,6 +59,14 @@ class TracheaSettings(BaseSettings):
     refresh_token_expire_days: int = Field(default=30, ge=1, le=3650)
     #: Verified access tokens remembered per instance (§8); 0 turns the cache off.
     token_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    #: A rotated refresh token presented again this soon gets a new successor (contract §9).
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=300)
+    #: Absolute lifetime of a session; rotation never extends it (contract §9).
+    session_max_days: int = Field(default=90, ge=1, le=3650)
+    #: How recent the sign-in must be for sensitive actions (erasure) (contract §9).
+    reauth_max_age_minutes: int = Field(default=5, ge=1, le=1440)
+    #: Erasure also deletes the person's Firebase user (needs Firebase credentials).
+    erase_firebase_user: bool = False
 
     password_min_length: int = Field(default=8, ge=1, le=128)
     password_hash_rounds: int = Field(default=12, ge=4, le=20)

@@ -42,6 +42,8 @@ APP_STATE_KEY = "trachea_login_instances"
 #: A token check: the instance's ``tokens.verify`` (sync), or ``RemoteVerifier.verify``
 #: (async: it may have to fetch keys).
 Verify = Callable[[str], CurrentUser] | Callable[[str], Awaitable[CurrentUser]]
+#: The live check of ``live_user``: the session is live; role and plan from the database.
+LiveCheck = Callable[[CurrentUser], Awaitable[CurrentUser]]
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -97,8 +99,10 @@ class UserDependency(SecurityBase):
         role: str | None = None,
         plan: str | None = None,
         optional: bool = False,
+        live: LiveCheck | None = None,
     ) -> None:
         validate_levels(role, plan)
+        self.live = live
         self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
         self.scheme_name = SCHEME_NAME
         self._verify = verify
@@ -124,6 +128,8 @@ class UserDependency(SecurityBase):
                 result = verify(token)
                 # An async check (RemoteVerifier's) returns an awaitable; the instance's a user.
                 user = result if isinstance(result, CurrentUser) else await result
+                if self.live is not None:
+                    user = await self.live(user)
             except TracheaError:
                 if self.optional:
                     return None
@@ -139,15 +145,25 @@ class BoundDependencies:
     """The dependencies of one verifier (an instance, or a ``RemoteVerifier``): they accept
     only its app's access tokens."""
 
-    def __init__(self, verify: Verify) -> None:
+    def __init__(self, verify: Verify, live_check: LiveCheck | None = None) -> None:
         self._verify = verify
+        self._live_check = live_check
         self.current_user = UserDependency(verify)
         self.optional_user = UserDependency(verify, optional=True)
+        self.live_user = UserDependency(verify, live=live_check) if live_check else None
 
-    def require(self, role: str | None = None, plan: str | None = None) -> UserDependency:
+    def require(
+        self, role: str | None = None, plan: str | None = None, *, live: bool = False
+    ) -> UserDependency:
         """A dependency that needs at least ``role`` (guest < member < admin) and/or ``plan``
-        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``."""
-        return UserDependency(self._verify, role=role, plan=plan)
+        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``. With
+        ``live``, the session must be live and the levels are the database's (see
+        ``TracheaLogin.live_user``)."""
+        if live and self._live_check is None:
+            raise ValueError("live=True needs a TracheaLogin instance (a database)")
+        return UserDependency(
+            self._verify, role=role, plan=plan, live=self._live_check if live else None
+        )
 
 
 # -- the module-level dependencies --------------------------------------------------------------

@@ -9,6 +9,7 @@ for :class:`~trachea_login.RemoteVerifier`. A verified token is remembered by it
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -60,9 +61,9 @@ class CurrentUser:
 
     ``sub`` is the Firebase uid for Firebase users and the username for native users; ``uid`` is
     the user document's id, stable for life; ``auth_time`` is when the session's sign-in
-    happened (Unix seconds; 0 when the token does not say, so that any "recent sign-in" check
-    fails closed); ``claims`` is the full verified payload (read-only: a verified user may be
-    shared by every request that presents the same token).
+    happened (Unix seconds; ``None`` when the token does not say, so that any "recent sign-in"
+    check fails closed); ``claims`` is the full verified payload (read-only: a verified user
+    may be shared by every request that presents the same token).
     """
 
     sub: str
@@ -72,8 +73,10 @@ class CurrentUser:
     plan: str
     provider: str
     session_id: str
-    auth_time: int = 0
     claims: dict[str, Any] = field(default_factory=Claims, repr=False, compare=False)
+    #: When the session's sign-in happened (Unix time; refreshes keep it); None when the token
+    #: does not say (one issued before auth_time existed): treat it as long ago.
+    auth_time: int | None = None
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> CurrentUser:
@@ -85,8 +88,8 @@ class CurrentUser:
             plan=str(claims["plan"]),
             provider=str(claims["provider"]),
             session_id=str(claims["sid"]),
-            auth_time=int(claims.get("auth_time", 0)),
             claims=Claims(claims),
+            auth_time=claims.get("auth_time") if type(claims.get("auth_time")) is int else None,
         )
 
 
@@ -188,9 +191,21 @@ class AccessTokens:
         return user
 
 
-def new_refresh_token() -> str:
-    """An opaque refresh token: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def new_refresh_token(session_id: str) -> str:
+    """An opaque refresh token of a session: ``<session id>.<256 random bits, URL-safe>``.
+    The session id lets the refresh find its session by ``_id``; the secret is what counts."""
+    return f"{session_id}.{secrets.token_urlsafe(32)}"
+
+
+def session_of_refresh_token(token: str) -> str | None:
+    """The session id a refresh token names, or ``None`` when it names none."""
+    session_id, dot, secret = token.partition(".")
+    if not dot or not secret or not _SESSION_ID.fullmatch(session_id):
+        return None
+    return session_id
 
 
 def hash_refresh_token(token: str) -> str:

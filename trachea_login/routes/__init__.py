@@ -16,6 +16,7 @@ from fastapi import APIRouter
 
 from ..deps import BoundDependencies
 from ..services import AuthService
+from .account import build_account_router
 from .client_ip import parse_networks
 from .error_rendering import make_route_class
 from .health import build_health_router
@@ -42,6 +43,7 @@ def build_router(
         build_sign_in_router,
         build_session_router,
         build_user_router,
+        build_account_router,
         build_health_router,
         build_jwks_router,
     ):

@@ -23,6 +23,9 @@ AppIdHeader = Annotated[
 #: Errors every route can answer about the app (and the body size).
 APP_ERRORS = (E.APP_NOT_FOUND, E.APP_MISMATCH, E.APP_INACTIVE, E.PAYLOAD_TOO_LARGE)
 
+#: ...and, on routes of signed-in users, about the access token.
+TOKEN_ERRORS = (*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED)
+
 
 def route_name(app_id: str, endpoint: str) -> str:
     """The name of one of an instance's routes, for ``request.url_for(...)``."""
