@@ -231,3 +231,10 @@ async def test_garbage_is_a_401_never_a_500(victim, token):
         "/auth/users/me", headers={"Authorization": f"Bearer {token}"}
     )
     assert_error(response, 401, "INVALID_TOKEN")
+
+
+async def test_an_unencoded_payload_header_is_refused(victim):
+    """RFC 7797 ``b64: false`` would change what the signature covers: refused, never honoured."""
+    served, tokens = victim
+    for extra in ({"b64": False}, {"b64": False, "crit": ["b64"]}):
+        assert_error(await probe(served, sign(claims_for(tokens), **extra)), 401, "INVALID_TOKEN")
