@@ -23,8 +23,8 @@ Then, for scale, what a verified-token cache hit costs: a ``dict`` lookup of the
 Last, which of §8's strict rules (``crit``, NumericDate ``exp``/``iat``, ``iat`` in the future)
 each library's decode enforces by itself, on correctly signed HS256 tokens built by hand.
 
-Install joserfc into the venv to include it: ``.venv/bin/pip install joserfc`` (it is not a
-dependency of the package); without it its rows are left out.
+Install joserfc and python-jose into the venv to include them: ``.venv/bin/pip install joserfc
+python-jose`` (neither is a dependency of the package); a library not installed is left out.
 """
 
 from __future__ import annotations

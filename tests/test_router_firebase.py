@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import jwt
 import pytest
-from jose import jwt
 
 from .conftest import FIREBASE, assert_error, bearer, firebase_login, new_email, raw_user
 from .firebase_emulator import EmulatorError
@@ -81,7 +81,7 @@ async def test_a_name_sent_once_is_kept_when_a_later_token_lacks_it(fb):
     assert (await firebase_login(fb, first)).json()["user"]["name"] == "Grace"
     fb.emulator.remove_display_name(uid)
     same_uid, later = fb.emulator.sign_in_with_idp("apple.com", email=email, sub=sub)
-    assert same_uid == uid and "name" not in jwt.get_unverified_claims(later)
+    assert same_uid == uid and "name" not in jwt.decode(later, options={"verify_signature": False})
     response = await firebase_login(fb, later)
     assert response.json()["user"]["name"] == "Grace"
 

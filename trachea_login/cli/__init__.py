@@ -1,5 +1,6 @@
 """The ``trachea-login`` command: operators register apps, manage users' roles, plans and
-status, and upgrade a 0.1.x database (``db migrate``). Also ``python -m trachea_login``.
+status, generate signing keys, and upgrade a 0.1.x database (``db migrate``). Also
+``python -m trachea_login``.
 
 The database comes from ``TRACHEA_MONGO_URI`` and ``TRACHEA_DB_NAME`` (default ``trachea``),
 read from the environment or a ``.env`` file in the current directory; ``--mongo-uri`` and
@@ -35,6 +36,7 @@ from .common import (
     connect_database,
 )
 from .db import build_db_cli
+from .keys import build_keys_cli
 from .users import build_users_cli
 
 
@@ -86,6 +88,7 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
 
     cli.add_typer(build_apps_cli(), name="apps")
     cli.add_typer(build_users_cli(), name="users")
+    cli.add_typer(build_keys_cli(), name="keys")
     cli.add_typer(build_db_cli(), name="db")
     return cli
 

@@ -13,6 +13,7 @@ from ..deps import BoundDependencies
 from ..errors import ErrorCode as E
 from ..services import AuthService
 from .client_ip import Network
+from .error_rendering import public_route_class
 
 AppIdHeader = Annotated[
     str | None,
@@ -54,8 +55,13 @@ class RouterParts:
         self.proxies = proxies
         self._route_class = route_class
 
-    def router(self) -> APIRouter:
-        return APIRouter(route_class=self._route_class, generate_unique_id_function=operation_id)
+    def router(self, *, cache_control: str | None = None) -> APIRouter:
+        """A router of this instance's route class; ``cache_control`` makes its successful
+        answers cacheable (the one exception to ``no-store``: the JWK Set)."""
+        route_class = self._route_class
+        if cache_control is not None:
+            route_class = public_route_class(route_class, cache_control)
+        return APIRouter(route_class=route_class, generate_unique_id_function=operation_id)
 
     def name(self, endpoint: str) -> str:
         return route_name(self.service.app_id, endpoint)

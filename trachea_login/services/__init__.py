@@ -70,6 +70,8 @@ class AuthService:
         )
         self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
         self.health = HealthCheck(store, self.app_record, firebase is not None)
+        #: The public JWK Set of the keys that verify this app's tokens (current first).
+        self.jwks = tokens.jwks
 
 
 __all__ = [
