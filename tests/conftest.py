@@ -65,6 +65,11 @@ class YieldingMongo:
     def get_collection(self, name: str, **options: Any) -> YieldingMongo:
         return YieldingMongo(self._target.get_collection(name, **options), self.operations)
 
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        # A cursor read is a round trip too (the first batch, when iterated).
+        self.operations.append((str(getattr(self._target, "name", "?")), "find"))
+        return self._target.find(*args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._target, name)
         if not inspect.iscoroutinefunction(attribute):

@@ -151,3 +151,30 @@ async def test_events_are_stored_in_the_order_they_happened(make_trachea):
     assert [e["n"] async for e in log.collection.find({"event": "test"}).sort("_id", 1)] == list(
         range(10)
     )
+
+
+async def test_events_still_queued_when_a_person_is_erased_are_scrubbed_too(serve, monkeypatch):
+    """Erasure removes IP and user agent from the person's audit events: the ones this process
+    has not stored yet are stored first, so none arrives after the scrub with them."""
+    from bson import ObjectId
+
+    served = await serve()
+    gate = GatedInserts(served.trachea.store.audit.insert_many)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", gate)
+    tokens = await served.register_user("alice")  # its events wait behind the gate
+    erasing = asyncio.ensure_future(
+        served.client.post(
+            "/auth/users/me/erase",
+            json={"confirm": True},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+    )
+    for _ in range(50):
+        await asyncio.sleep(0)
+    gate.open()
+    assert (await erasing).status_code == 200
+    await served.trachea.service.auditor.flush()
+    user_id = ObjectId(tokens["user"]["id"])
+    events = [e async for e in served.trachea.store.audit.collection.find({"user_id": user_id})]
+    assert {e["event"] for e in events} >= {"register", "login", "erased"}
+    assert all("ip" not in e and "user_agent" not in e for e in events)

@@ -193,8 +193,14 @@ def test_index_conflict_decision(existing, options, expected):
 @pytest.mark.parametrize(
     ("collection", "keys", "options", "existing_name", "reason"),
     [
-        # trachea-login 0.1.x's own index: same keys and options, MongoDB's default name.
-        ("users", "username", UNIQUE_SPARSE, "username_1", "under another name"),
+        # An operator's own index: same keys and options, another name.
+        (
+            "users",
+            "username",
+            {**UNIQUE_SPARSE, "name": "by_username"},
+            "by_username",
+            "under another name",
+        ),
         ("users", "email", {"name": "email_unique"}, "email_unique", "other options"),
         (
             "login_failures",
@@ -204,7 +210,7 @@ def test_index_conflict_decision(existing, options, expected):
             "other keys",
         ),
     ],
-    ids=["legacy-name", "same-name-not-unique", "same-name-other-keys"],
+    ids=["same-keys-other-name", "same-name-not-unique", "same-name-other-keys"],
 )
 async def test_a_conflicting_index_fails_startup_naming_it_and_the_fix(
     register, make_trachea, database, collection, keys, options, existing_name, reason
@@ -228,7 +234,7 @@ async def test_a_database_of_trachea_login_0_1_fails_startup_pointing_at_the_mig
     await load_legacy_database(database)  # with 0.1.x's own indexes (apps.app_id_1 ...)
     with pytest.raises(TracheaConfigError) as caught:
         await make_trachea("app1").startup()
-    assert "'app_id_1'" in str(caught.value)
+    assert "index users.username_1" in str(caught.value)
     assert "trachea-login db migrate" in str(caught.value)
 
 

@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from .conftest import PASSWORD, bearer
 
-COLLECTIONS = ("apps", "users", "refresh_tokens", "login_failures", "audit_events")
+COLLECTIONS = ("apps", "users", "sessions", "refresh_tokens", "login_failures", "audit_events")
 
 
 def nulls_in(value: Any, path: str = "") -> list[str]:
@@ -69,16 +69,28 @@ async def test_no_user_store_method_writes_a_null(make_trachea, database):
     assert await nulls_stored(database) == {}
 
 
-async def test_no_token_audit_or_throttle_write_stores_a_null(make_trachea, database, clock):
+async def test_no_session_token_or_audit_write_stores_a_null(make_trachea, database, clock):
     store = make_trachea("app1").store
-    await store.refresh_tokens.insert(
-        "a" * 64,
-        user_id=ObjectId(),
+    user_id = ObjectId()
+    await store.sessions.insert(
+        "s" * 32,
+        user_id=user_id,
         app_id="app1",
-        session_id="s",
         provider="username",
-        expires_at=clock.now() + timedelta(days=1),
-        parent_hash=None,
+        auth_time=clock.now(),
+        expires_at=clock.now() + timedelta(days=90),
+        refresh_hash="a" * 64,
+        refresh_expires_at=clock.now() + timedelta(days=30),
+        ip=None,
+        user_agent=None,
+        legacy_hash=None,
+    )
+    await store.refresh_tokens.retire(
+        "b" * 64,
+        session_id="s" * 32,
+        user_id=user_id,
+        app_id="app1",
+        expires_at=clock.now() + timedelta(days=30),
     )
     await store.audit.insert_many(
         [store.audit.event("login", app_id=None, user_id=None, ip=None, user_agent=None, x=None)]

@@ -2,14 +2,20 @@
 
 Hashes use passlib's ``bcrypt_sha256`` (from the maintained ``libpass`` fork): the password is
 HMAC-SHA256'd before bcrypt, so every character of a long password counts and bcrypt's 72-byte
-limit neither truncates nor raises. Plain ``bcrypt`` hashes (imported from elsewhere) still
-verify and are upgraded on the next successful login. Hashing runs in a worker thread: a bcrypt
-call takes hundreds of milliseconds and must never block the event loop.
+limit neither truncates nor raises. Hashing runs in a worker thread: a bcrypt call takes hundreds
+of milliseconds and must never block the event loop.
 
-Passwords are NFC-normalised before hashing and checking (NIST SP 800-63B §5.1.1.2): ``é``
-typed as one code point or as ``e`` + a combining accent is one password. Hashes made from the
-raw form (trachea-login 0.1.x, and before this rule) still verify: a password that is not in
-NFC is also tried as typed, once, and a match is rehashed in NFC form.
+Plain ``bcrypt`` hashes (``$2b$``: every password and app secret trachea-login 0.1.x stored, see
+docs/upgrading.md) still verify the way they were made: bcrypt of the first 72 bytes of the
+UTF-8 text as typed, with no Unicode normalisation. bcrypt 5 raises on longer input instead of
+ignoring the rest, so the bytes are cut here (a cut may fall inside a character: bytes, never
+characters). A password that matches one is re-hashed with ``bcrypt_sha256`` at that sign-in.
+
+Passwords are NFC-normalised before they are hashed and checked (NIST SP 800-63B §5.1.1.2):
+``é`` typed as one code point or as ``e`` + a combining accent is one password. Hashes made
+from the raw form (0.1.x's, and bcrypt_sha256 hashes made before this rule) still verify: a
+password that is not in NFC is checked in both forms, the one its hash was most likely made
+from first (raw for plain bcrypt, NFC otherwise), and a match is rehashed in NFC form.
 """
 
 from __future__ import annotations
@@ -24,11 +30,18 @@ from functools import cache
 from importlib import resources
 from typing import TypeVar
 
+import bcrypt
 from passlib.context import CryptContext
 
 #: Upper bound on a password's length, in characters. Anything longer is a 422, not a 500 and
 #: not minutes of hashing.
 PASSWORD_MAX_LENGTH = 1024
+
+#: What bcrypt itself reads of a password: the rest was silently ignored by bcrypt < 5.
+BCRYPT_MAX_BYTES = 72
+
+#: Prefixes of plain bcrypt hashes (passlib's ``bcrypt`` scheme, ``bcrypt.hashpw``).
+PLAIN_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 T = TypeVar("T")
 
@@ -36,6 +49,22 @@ T = TypeVar("T")
 def normalise_password(password: str) -> str:
     """The form a password is hashed and checked in: Unicode NFC."""
     return unicodedata.normalize("NFC", password)
+
+
+def is_plain_bcrypt(stored_hash: str) -> bool:
+    """Whether ``stored_hash`` is a plain bcrypt hash (0.1.x's, or imported from elsewhere)."""
+    return stored_hash.startswith(PLAIN_BCRYPT_PREFIXES)
+
+
+def check_plain_bcrypt(password: str, stored_hash: str) -> bool:
+    """Whether ``password`` matches a plain bcrypt hash as bcrypt < 5 checked it: the first
+    72 bytes of its UTF-8 encoding, exactly as typed. A malformed hash or an unencodable
+    password (a lone surrogate) is a mismatch."""
+    try:
+        secret = password.encode("utf-8")[:BCRYPT_MAX_BYTES]
+        return bool(bcrypt.checkpw(secret, stored_hash.encode("ascii")))
+    except (ValueError, TypeError):  # UnicodeError is a ValueError
+        return False
 
 
 def default_hash_threads() -> int:
@@ -79,16 +108,19 @@ class PasswordHasher:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(24))
 
     async def hash(self, password: str) -> str:
-        return await self._run(self._context.hash, normalise_password(password))
+        return await self._run(self._new_hash, password)
+
+    def _new_hash(self, password: str) -> str:
+        return str(self._context.hash(normalise_password(password)))
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
-        """Check ``password`` against ``stored_hash``.
+        """Check ``password`` (as the user typed it) against ``stored_hash``.
 
         Returns ``(matches, new_hash)``: ``new_hash`` is set when the stored hash is stale
-        (old scheme or other cost, or made from a password not in NFC) and should be replaced.
-        With no stored hash (unknown user, Firebase-only account) a dummy hash is checked
-        anyway, the same number of times, so the miss costs what a hit costs and timing does
-        not reveal which accounts exist.
+        (plain bcrypt, another cost, or made from a password not in NFC) and should be
+        replaced. With no stored hash (unknown user, Firebase-only account) a dummy hash is
+        checked anyway, the same number of times, so the miss costs what a hit costs and timing
+        does not reveal which accounts exist.
         """
         nfc = normalise_password(password)
         raw = password if nfc != password else None
@@ -103,35 +135,50 @@ class PasswordHasher:
         return await self._run(self._safe_verify, password, stored_hash)
 
     def _safe_verify(self, password: str, stored_hash: str) -> bool:
+        if is_plain_bcrypt(stored_hash):
+            return check_plain_bcrypt(password, stored_hash)
         try:
             return bool(self._context.verify(password, stored_hash))
         except (ValueError, TypeError):
-            return False
+            return False  # a malformed stored hash: a mismatch, never a 500
+
+    @staticmethod
+    def _forms(nfc: str, raw: str | None, stored_hash: str) -> tuple[str, ...]:
+        """The forms to check, the one ``stored_hash`` was most likely made from first: as
+        typed for plain bcrypt (0.1.x never normalised), NFC for everything else."""
+        if raw is None:
+            return (nfc,)
+        return (raw, nfc) if is_plain_bcrypt(stored_hash) else (nfc, raw)
 
     def _verify_forms(self, nfc: str, raw: str | None, stored_hash: str) -> bool:
-        """The NFC form, then (when it differs) the form as typed."""
-        if self._safe_verify(nfc, stored_hash):
-            return True
-        return raw is not None and self._safe_verify(raw, stored_hash)
+        return any(
+            self._safe_verify(form, stored_hash) for form in self._forms(nfc, raw, stored_hash)
+        )
 
     def _verify_forms_and_update(
         self, nfc: str, raw: str | None, stored_hash: str
     ) -> tuple[bool, str | None]:
-        ok, new_hash = self._safe_verify_and_update(nfc, stored_hash)
-        if ok or raw is None:
-            return ok, new_hash
-        if self._safe_verify(raw, stored_hash):
-            # A hash of the raw form (made before passwords were normalised): store NFC's.
-            return True, str(self._context.hash(nfc))
+        for form in self._forms(nfc, raw, stored_hash):
+            if form is nfc:
+                ok, new_hash = self._safe_verify_and_update(nfc, stored_hash)
+                if ok:
+                    return True, new_hash
+            elif self._safe_verify(form, stored_hash):
+                # A hash of the form as typed (made before passwords were normalised).
+                return True, self._new_hash(nfc)
         return False, None
 
     def _safe_verify_and_update(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
+        if is_plain_bcrypt(stored_hash):
+            # Checked with the raw input before anything normalises it: that is how it was
+            # made. The new hash is made the way every hash is from now on.
+            if not check_plain_bcrypt(password, stored_hash):
+                return False, None
+            return True, self._new_hash(password)
         try:
             ok, new_hash = self._context.verify_and_update(password, stored_hash)
         except (ValueError, TypeError):
-            # A malformed stored hash, or a >72-byte password against a legacy plain-bcrypt
-            # hash (bcrypt 5 raises): a mismatch, never a 500.
-            return False, None
+            return False, None  # a malformed stored hash: a mismatch, never a 500
         return bool(ok), new_hash
 
 

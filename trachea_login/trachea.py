@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 from fastapi import APIRouter, FastAPI
 from pymongo.errors import ConfigurationError, PyMongoError
 
@@ -19,9 +20,11 @@ from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
 from .methods import NATIVE_METHOD
+from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router, route_name
 from .services import AuthService, PlanPolicy
+from .services.live_check import LiveCheck
 from .store import IndexConflict, Store
 from .tokens import AccessTokens, CurrentUser
 
@@ -68,6 +71,11 @@ class TracheaLogin:
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
         self.firebase = self._open_firebase()
+        if self.settings.erase_firebase_user and self.firebase is None:
+            raise TracheaConfigError(
+                "TRACHEA_ERASE_FIREBASE_USER needs Firebase: set TRACHEA_FIREBASE_CREDENTIALS "
+                "(or TRACHEA_FIREBASE_PROJECT_ID with the emulator), or leave it false"
+            )
         self.service = AuthService(
             self.settings,
             self.store,
@@ -77,7 +85,9 @@ class TracheaLogin:
             self.firebase,
             plan_policy,
         )
-        self.dependencies = deps.BoundDependencies(self.tokens.verify)
+        self.dependencies = deps.BoundDependencies(
+            self.tokens.verify, LiveCheck(self.service.sessions, self.clock)
+        )
         self.router: APIRouter = build_router(
             self.service,
             self.dependencies,
@@ -123,6 +133,8 @@ class TracheaLogin:
         if self._owns_client and not self.settings.uses_embedded_database:
             self.store.rebind(self._open_store().database)
         self.firebase = self.service.firebase.verifier = self._open_firebase()
+        if self.settings.erase_firebase_user:
+            self.service.lifecycle.firebase_for_erasure = self.firebase
         self._closed = False
 
     @property
@@ -146,9 +158,20 @@ class TracheaLogin:
         """Dependency: the signed-in user of this app, or ``None``."""
         return self.dependencies.optional_user
 
-    def require(self, role: str | None = None, plan: str | None = None) -> deps.UserDependency:
-        """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise."""
-        return self.dependencies.require(role=role, plan=plan)
+    @property
+    def live_user(self) -> deps.UserDependency:
+        """Dependency for sensitive routes: the signed-in user whose session is live, with role
+        and plan read from the database (at most 2 s old), so logout, deactivation and role
+        changes take effect at once; 401 otherwise."""
+        assert self.dependencies.live_user is not None
+        return self.dependencies.live_user
+
+    def require(
+        self, role: str | None = None, plan: str | None = None, *, live: bool = False
+    ) -> deps.UserDependency:
+        """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise.
+        With ``live=True`` as :attr:`live_user` (the session live, levels from the database)."""
+        return self.dependencies.require(role=role, plan=plan, live=live)
 
     async def verify_access_token(self, token: str) -> CurrentUser:
         """Verify an access token outside a request (e.g. a WebSocket handshake)."""
@@ -161,6 +184,7 @@ class TracheaLogin:
         if self._closed:
             self._reopen()
         try:
+            await self._refuse_a_legacy_database()
             await self.store.ensure_indexes()
             app = await self.service.app_record.refresh()
         except IndexConflict as conflict:
@@ -201,6 +225,16 @@ class TracheaLogin:
             )
         await self.hasher.prepare()
         self.started = True
+
+    async def _refuse_a_legacy_database(self) -> None:
+        """A database trachea-login 0.1.x wrote must be migrated first: its indexes would clash
+        with ours and its documents do not read as ours. (The embedded database is always new.)"""
+        if self.settings.uses_embedded_database:
+            return
+        with pymongo.timeout(self.store.timeout):  # bounded like every operation of ours
+            signs = await legacy_signs(self.store.database)
+        if signs:
+            raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
     async def shutdown(self) -> None:
         """Stop: store the audit events still queued, then close what startup opened."""

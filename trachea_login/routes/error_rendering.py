@@ -6,7 +6,9 @@
   ``INTERNAL_ERROR``; neither carries driver text or a traceback.
 - The request body is limited while it streams in (:mod:`.body_limit`).
 - Every response carries ``Cache-Control: no-store`` (RFC 6749 §5.1: tokens and profiles are
-  never cached) and ``X-Content-Type-Options: nosniff``.
+  never cached), except the successful answers of a route class made public by
+  :func:`public_route_class` (the JWK Set, contract §5/§8: public keys, meant to be cached);
+  every response carries ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -27,13 +29,8 @@ from .body_limit import BodyLimitedRequest
 
 logger = logging.getLogger("trachea_login")
 
-#: On every response of our routes: tokens and profiles are never cached (RFC 6749 §5.1), and
-#: no browser second-guesses our content types (contract §5).
-OUR_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-}
+#: Tokens and profiles are never cached (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _rendered(exc: Exception, request: Request, path: str) -> Response:
@@ -67,6 +64,8 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
 
     class TracheaRoute(APIRoute):
         trachea_login = owner
+        #: ``Cache-Control`` of successful answers; ``None``: ``no-store`` like every error.
+        cache_control: str | None = None
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
@@ -77,9 +76,20 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
                     response = await handler(limited)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a §5 body
                     response = _rendered(exc, request, self.path)
-                response.headers.update(OUR_HEADERS)
+                # On every response of ours: no browser second-guesses our content types (§5).
+                response.headers["X-Content-Type-Options"] = "nosniff"
+                if self.cache_control is not None and response.status_code < 400:
+                    response.headers["Cache-Control"] = self.cache_control
+                else:
+                    response.headers.update(NO_STORE)
                 return response
 
             return guarded
 
     return TracheaRoute
+
+
+def public_route_class(route_class: type[APIRoute], cache_control: str) -> type[APIRoute]:
+    """The same route class, whose successful answers may be cached as ``cache_control``
+    says (errors stay ``no-store``)."""
+    return type("TracheaPublicRoute", (route_class,), {"cache_control": cache_control})

@@ -19,6 +19,7 @@ from .apps import AppStore
 from .audit import AuditLog
 from .login_failures import Admission, LoginFailures, ThrottleRule
 from .refresh_tokens import RefreshTokenStore
+from .sessions import SessionStore
 from .users import UserStore, object_id
 
 #: ``MONGO_TIMEOUT_MS``'s default: the bound on any one database operation.
@@ -36,19 +37,27 @@ class Store:
         audit_retention_days: int = 90,
         timeout_ms: int = DEFAULT_TIMEOUT_MS,
     ) -> None:
-        clock = clock or SystemClock()
+        clock = self.clock = clock or SystemClock()
         #: The driver's database, as given (the product app's own collections live here too).
         self.database = database
         self.timeout = timeout_ms / 1000
         ours = OurDatabase(database, self.timeout)
         self.apps = AppStore(ours, clock)
         self.users = UserStore(ours, clock)
+        self.sessions = SessionStore(ours, clock)
         self.refresh_tokens = RefreshTokenStore(ours, clock)
         self.login_failures = LoginFailures(ours, clock)
         self.audit = AuditLog(ours, clock, retention_days=audit_retention_days)
 
     def _parts(self) -> tuple[Any, ...]:
-        return (self.apps, self.users, self.refresh_tokens, self.login_failures, self.audit)
+        return (
+            self.apps,
+            self.users,
+            self.sessions,
+            self.refresh_tokens,
+            self.login_failures,
+            self.audit,
+        )
 
     def rebind(self, database: Any) -> None:
         """Point every collection at ``database`` (a new client after a restart), in place:
@@ -77,6 +86,7 @@ __all__ = [
     "IndexConflict",
     "LoginFailures",
     "RefreshTokenStore",
+    "SessionStore",
     "Store",
     "ThrottleRule",
     "UserStore",

@@ -13,7 +13,7 @@ the ones that exist (:func:`index_conflict`), so a conflicting operator's index 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import pymongo
@@ -129,8 +129,8 @@ class BoundedCollection:
 
 
 class BoundedCursor:
-    """A cursor read whole under the timeout (our only multi-document read is the CLI's list
-    of apps)."""
+    """A cursor read whole under the timeout (our multi-document reads are small: the CLI's
+    list of apps, a user's sessions in one app)."""
 
     def __init__(self, cursor: Any, timeout: float) -> None:
         self._cursor = cursor
@@ -144,10 +144,14 @@ class BoundedCursor:
         with pymongo.timeout(self._timeout):
             return list(await self._cursor.to_list(None))
 
-    def __aiter__(self) -> Any:
-        # Unbounded, for callers that stream (tests reading what was stored); the store itself
-        # reads with to_list().
-        return self._cursor.__aiter__()
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._each()
+
+    async def _each(self) -> AsyncIterator[Any]:
+        # Read whole under the timeout, then handed out: the timeout never spans the caller's
+        # own work between two documents.
+        for document in await self.to_list():
+            yield document
 
 
 def _client_timeout(database: Any) -> float | None:

@@ -80,3 +80,10 @@ class AuditLog:
         """Make and store one event at once (operator commands, which have no request to
         keep fast)."""
         await self.collection.insert_one(self.event(event, app_id=app_id, **fields))
+
+    async def scrub_client_details(self, user_id: Any) -> int:
+        """Remove IP and user agent from every event of the person (erasure); how many."""
+        result = await self.collection.update_many(  # user_at
+            {"user_id": user_id}, {"$unset": {"ip": "", "user_agent": ""}}
+        )
+        return int(result.modified_count)
