@@ -64,10 +64,8 @@ async def connect_database(mongo_uri: str | None, db_name: str) -> AsyncIterator
     options: dict[str, Any] = {"appname": "trachea-login-cli"}
     if "serverselectiontimeoutms" not in mongo_uri.lower():
         options["serverSelectionTimeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS
-    if not re.search(r"[?&]timeoutms=", mongo_uri.lower()):
-        # Every operation of ours runs under a client-side timeout, which replaces the server
-        # selection timeout: the client's own timeoutMS keeps it short too.
-        options["timeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS
+    # No client-wide timeoutMS: it would also bound `db migrate`'s long reads and writes. The
+    # store's own operations are bounded by MONGO_TIMEOUT_MS's default.
     client, database = open_database(mongo_uri, db_name, **options)
     try:
         yield database

@@ -60,7 +60,7 @@ class OurDatabase:
     """A database whose ``[name]`` is one of our collections (:class:`BoundedCollection`).
 
     ``timeout`` is an upper bound: a client configured with a shorter ``timeoutMS`` of its own
-    keeps it (the CLI's client, which should fail in seconds)."""
+    keeps it."""
 
     def __init__(self, database: Any, timeout: float) -> None:
         self.database = database
