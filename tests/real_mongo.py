@@ -61,3 +61,29 @@ class PerLoopCollection:
             return await getattr(self._target(), attribute)(*args, **kwargs)
 
         return call
+
+
+def step_database(name: str) -> Any:
+    """The database of a test whose steps each run their own event loop: the real server of
+    ``TRACHEA_TEST_MONGO_URI`` (a :class:`PerLoopDatabase`), else a fresh embedded one."""
+    import os
+
+    uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
+    if uri:
+        return PerLoopDatabase(uri, name)
+    from mongomock_motor import AsyncMongoMockClient
+
+    return AsyncMongoMockClient()[name]
+
+
+async def end_step(database: Any) -> None:
+    """After one step (one event loop): close that loop's client, if the database has one."""
+    if isinstance(database, PerLoopDatabase):
+        await database.close_for_this_loop()
+
+
+async def drop(database: Any) -> None:
+    """Drop a real server's test database (the embedded one vanishes by itself)."""
+    if isinstance(database, PerLoopDatabase):
+        await database.database().client.drop_database(database.name)
+        await database.close_for_this_loop()

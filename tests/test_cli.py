@@ -4,7 +4,6 @@ and then inspect the same database."""
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -12,14 +11,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 from typer.testing import CliRunner
 
 from trachea_login import admin
 from trachea_login.cli import build_cli
 from trachea_login.store import Store
 
-from .real_mongo import PerLoopDatabase
+from .real_mongo import drop, end_step, step_database
 
 SECRET = "original-app-secret-0123456789"
 PUBLIC_APP_KEYS = {
@@ -44,25 +42,18 @@ def run(coro):
         try:
             return await coro
         finally:
-            if _current and isinstance(_current[0], PerLoopDatabase):
-                await _current[0].close_for_this_loop()
+            if _current:
+                await end_step(_current[0])
 
     return asyncio.run(step())
 
 
 @pytest.fixture
 def database():
-    uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
-    name = f"trachea_cli_test_{uuid.uuid4().hex[:12]}"
-    database = PerLoopDatabase(uri, name) if uri else AsyncMongoMockClient()[name]
+    database = step_database(f"trachea_cli_test_{uuid.uuid4().hex[:12]}")
     _current[:] = [database]
     yield database
-    if uri:
-
-        async def drop():
-            await database.database().client.drop_database(name)
-
-        run(drop())
+    run(drop(database))
     _current.clear()
 
 
@@ -80,8 +71,7 @@ def cli(database, opened):
         try:
             yield database
         finally:
-            if isinstance(database, PerLoopDatabase):
-                await database.close_for_this_loop()
+            await end_step(database)
 
     return build_cli(database_factory=factory)
 
