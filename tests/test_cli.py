@@ -734,3 +734,22 @@ def test_python_dash_m_runs_the_cli():
 
     assert result.returncode == 0, result.stderr
     assert "apps" in result.stdout and "users" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--version", "apps", "list"]], ids=str)
+def test_version_prints_this_packages_version_and_touches_no_database(runner, opened, cli, args):
+    from trachea_login import __version__
+
+    result = runner.invoke(cli, args)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"trachea-login {__version__}\n"
+    assert opened == []
+
+
+def test_this_package_is_newer_than_every_0_1_release_on_pypi():
+    """pip must prefer this package to trachea-login 0.1.x (on PyPI up to 0.1.9), a different
+    code base, once both are on an index."""
+    from trachea_login import __version__
+
+    assert tuple(int(part) for part in __version__.split(".")[:2]) >= (0, 2)
