@@ -43,6 +43,7 @@ EXPECTED = {
         "INVALID_TOKEN",
     },
     ("get", "/auth/health"): {"SERVICE_UNAVAILABLE"},
+    ("get", "/auth/config"): {"APP_NOT_FOUND", "APP_MISMATCH", "APP_INACTIVE"},
 }
 PROTECTED = {
     ("post", "/auth/logout"),

@@ -98,6 +98,7 @@ async def _scenario(served: Any) -> list[dict[str, Any]]:
     out.append(await client.post("/auth/logout", headers=bearer(login.json()["access_token"])))
     out.append(await client.get("/auth/users/me", headers=bearer(login.json()["access_token"])))
     out.append(await client.get("/auth/health"))
+    out.append(await client.get("/auth/config"))
     out.append(await client.get("/whoami", headers=bearer(login.json()["access_token"])))
     out.append(await client.get("/whoami"))
     again = await client.post("/auth/login", json={"username": "alice", "password": PASSWORD})

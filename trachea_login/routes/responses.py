@@ -69,3 +69,12 @@ class LoginResponse(TokenResponse):
 
 class MessageResponse(BaseModel):
     message: str
+
+
+class AppConfigResponse(BaseModel):
+    """``GET /auth/config``: what a client needs to draw its sign-in screen."""
+
+    app_id: str
+    name: str
+    allowed_auth_methods: list[str]
+    password_min_length: int
