@@ -6,10 +6,7 @@ from bson import ObjectId
 from mongomock_motor import AsyncMongoMockClient
 
 from trachea_login import admin
-from trachea_login.records import TokenStatus
 from trachea_login.store import Store
-
-ACTIVE, REVOKED = TokenStatus.ACTIVE.value, TokenStatus.REVOKED.value
 
 SECRET = "s3cret-app-secret-for-tests"
 ROUNDS = 4
@@ -46,15 +43,26 @@ async def insert_user(database, **fields):
     return await Store(database).users.get(result.inserted_id)
 
 
-async def insert_token(database, user_id, app_id, token_hash):
-    await Store(database).refresh_tokens.insert(
-        token_hash,
+async def start_session(database, user_id, app_id):
+    """A live session of the user in the app, as a sign-in writes it."""
+    now = datetime.now(timezone.utc)
+    session_id = ObjectId().binary.hex().ljust(32, "0")
+    await Store(database).sessions.insert(
+        session_id,
         user_id=user_id,
         app_id=app_id,
-        session_id="sid",
         provider="username",
-        expires_at=datetime.now(timezone.utc) + timedelta(days=1),
+        auth_time=now,
+        expires_at=now + timedelta(days=90),
+        refresh_hash=f"hash-{session_id}",
+        refresh_expires_at=now + timedelta(days=30),
     )
+    return session_id
+
+
+async def live_sessions(database, query):
+    _user, sessions = await admin.user_sessions(database, query)
+    return {session.session_id for session in sessions}
 
 
 # -- register_app ----------------------------------------------------------------------------
@@ -400,32 +408,82 @@ async def test_role_for_an_unknown_user_raises_user_not_found(database):
         await admin.set_user_role(database, "ghost", "app1", "admin")
 
 
-async def test_deactivate_user_revokes_refresh_tokens_of_every_app(database):
+async def test_deactivate_user_ends_sessions_of_every_app(database):
     user = await insert_user(database, username="alice")
     other = await insert_user(database, username="bob")
-    await insert_token(database, user.id, "app1", "h1")
-    await insert_token(database, user.id, "app2", "h2")
-    await insert_token(database, other.id, "app1", "h3")
+    await start_session(database, user.id, "app1")
+    await start_session(database, user.id, "app2")
+    bobs = await start_session(database, other.id, "app1")
 
-    updated, revoked = await admin.deactivate_user(database, "alice")
+    updated, ended = await admin.deactivate_user(database, "alice")
 
     assert updated.is_active is False
-    assert revoked == 2
-    tokens = {doc["_id"]: doc["status"] async for doc in database["refresh_tokens"].find({})}
-    assert tokens == {"h1": REVOKED, "h2": REVOKED, "h3": ACTIVE}
+    assert ended == 2
+    assert await live_sessions(database, "alice") == set()
+    assert await live_sessions(database, "bob") == {bobs}
     assert (await Store(database).users.get(other.id)).is_active is True
 
 
-async def test_reactivate_user_sets_is_active_and_leaves_tokens_revoked(database):
+async def test_reactivate_user_sets_is_active_and_revives_no_session(database):
     user = await insert_user(database, username="alice")
-    await insert_token(database, user.id, "app1", "h1")
+    await start_session(database, user.id, "app1")
     await admin.deactivate_user(database, "alice")
     updated = await admin.reactivate_user(database, str(user.id))
     assert updated.is_active is True
-    assert (await database["refresh_tokens"].find_one({"_id": "h1"}))["status"] == REVOKED
+    assert await live_sessions(database, "alice") == set()
 
 
-@pytest.mark.parametrize("operation", [admin.deactivate_user, admin.reactivate_user])
+async def test_end_user_sessions_ends_every_app_and_keeps_the_account(database):
+    user = await insert_user(database, username="alice")
+    await start_session(database, user.id, "app1")
+    await start_session(database, user.id, "app2")
+    updated, ended = await admin.end_user_sessions(database, "alice")
+    assert ended == 2 and updated.is_active is True
+    assert await live_sessions(database, "alice") == set()
+    fresh = await start_session(database, user.id, "app1")  # a later sign-in is live
+    assert await live_sessions(database, "alice") == {fresh}
+
+
+async def test_user_sessions_lists_live_sessions_per_app(database):
+    user = await insert_user(database, username="alice")
+    one = await start_session(database, user.id, "app1")
+    two = await start_session(database, user.id, "app2")
+    _user, app1_only = await admin.user_sessions(database, "alice", "app1")
+    assert [session.session_id for session in app1_only] == [one]
+    assert await live_sessions(database, "alice") == {one, two}
+
+
+async def test_erase_user_leaves_nothing_personal_and_frees_the_username(database):
+    user = await insert_user(
+        database, username="alice", email="alice@example.com", password_hash="$bcrypt-sha256$x"
+    )
+    await start_session(database, user.id, "app1")
+    await database["audit_events"].insert_one(
+        {"event": "login", "user_id": user.id, "ip": "203.0.113.9", "user_agent": "UA/1"}
+    )
+    erased = await admin.erase_user(database, "alice")
+    assert erased.id == user.id
+    stored = await database["users"].find_one({"_id": user.id})
+    assert set(stored) == {"_id", "erased_at"}
+    assert await database["sessions"].count_documents({"user_id": user.id}) == 0
+    events = [e async for e in database["audit_events"].find({"user_id": user.id})]
+    assert events and all("ip" not in e and "user_agent" not in e for e in events)
+    assert {e["event"] for e in events} >= {"login", "erased"}
+    with pytest.raises(admin.UserNotFound):
+        await admin.find_user(database, "alice")
+    await insert_user(database, username="alice", email="alice@example.com")  # free again
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        admin.deactivate_user,
+        admin.reactivate_user,
+        admin.end_user_sessions,
+        admin.erase_user,
+        admin.user_sessions,
+    ],
+)
 async def test_status_changes_of_an_unknown_user_raise(database, operation):
     with pytest.raises(admin.UserNotFound):
         await operation(database, "ghost")

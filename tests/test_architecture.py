@@ -96,9 +96,10 @@ def _is_root_private(name: str) -> bool:
 
 
 def test_records_not_documents_leave_the_store():
-    """Nothing outside store/ builds a record from a document or reads a document field."""
+    """Nothing outside store/ builds a record from a document or reads a document field,
+    except migrate/, which translates 0.1.x's documents into ours (docs/architecture.md)."""
     for path in MODULES:
-        if "store" in path.relative_to(PACKAGE).parts:
+        if {"store", "migrate"} & set(path.relative_to(PACKAGE).parts):
             continue
         text = path.read_text()
         assert '["_id"]' not in text, _name(path)

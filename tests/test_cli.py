@@ -5,6 +5,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +15,6 @@ from typer.testing import CliRunner
 
 from trachea_login import admin
 from trachea_login.cli import build_cli
-from trachea_login.records import TokenStatus
 from trachea_login.store import Store
 
 SECRET = "original-app-secret-0123456789"
@@ -108,9 +108,6 @@ def alice(database):
         name="Alice",
         password_hash="$bcrypt-sha256$v=2,t=2b,r=4$fakehashvalue",
     )
-
-
-ACTIVE, REVOKED = TokenStatus.ACTIVE.value, TokenStatus.REVOKED.value
 
 
 def stored_app(database, app_id="app1"):
@@ -591,35 +588,45 @@ def test_set_role_without_app_is_a_usage_error(invoke, database, alice):
     assert stored_user(database, alice)["apps"] == alice["apps"]
 
 
-def test_deactivate_revokes_refresh_tokens_then_reactivate(invoke, database, alice):
-    bob = insert_user(database, username="bob")
-    tokens = Store(database).refresh_tokens
-    expires = datetime.now(timezone.utc) + timedelta(days=1)
-    for token_hash, user, app_id in [
-        ("t1", alice, "app1"),
-        ("t2", alice, "app2"),
-        ("t3", bob, "app1"),
-    ]:
-        run(
-            tokens.insert(
-                token_hash,
-                user_id=user["_id"],
-                app_id=app_id,
-                session_id="s",
-                provider="username",
-                expires_at=expires,
-            )
+def start_session(database, user, app_id):
+    now = datetime.now(timezone.utc)
+    session_id = uuid.uuid4().hex
+    run(
+        Store(database).sessions.insert(
+            session_id,
+            user_id=user["_id"],
+            app_id=app_id,
+            provider="username",
+            auth_time=now,
+            expires_at=now + timedelta(days=90),
+            refresh_hash=f"hash-{session_id}",
+            refresh_expires_at=now + timedelta(days=30),
         )
+    )
+    return session_id
+
+
+def session_ids(invoke, query):
+    result = invoke("users", "sessions", query, "--json")
+    assert result.exit_code == 0, result.output
+    return {view["session_id"] for view in json.loads(result.stdout)["sessions"]}
+
+
+def test_deactivate_ends_sessions_then_reactivate(invoke, database, alice):
+    bob = insert_user(database, username="bob")
+    start_session(database, alice, "app1")
+    start_session(database, alice, "app2")
+    bobs = start_session(database, bob, "app1")
 
     result = invoke("users", "deactivate", "alice", "--json")
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["revoked_refresh_tokens"] == 2
+    assert data["sessions_ended"] == 2
     assert data["user"]["is_active"] is False
     assert stored_user(database, alice)["is_active"] is False
-    statuses = {doc["_id"]: doc["status"] for doc in run(tokens.collection.find({}).to_list())}
-    assert statuses == {"t1": REVOKED, "t2": REVOKED, "t3": ACTIVE}
+    assert session_ids(invoke, "alice") == set()
+    assert session_ids(invoke, "bob") == {bobs}
     assert stored_user(database, bob)["is_active"] is True
 
     result = invoke("users", "reactivate", "fb-alice-uid")
@@ -627,14 +634,46 @@ def test_deactivate_revokes_refresh_tokens_then_reactivate(invoke, database, ali
     assert result.exit_code == 0, result.output
     assert result.stdout == f"User {alice['_id']} reactivated.\n"
     assert stored_user(database, alice)["is_active"] is True
-    assert run(tokens.collection.find_one({"_id": "t1"}))["status"] == REVOKED
+    assert session_ids(invoke, "alice") == set()  # no ended session comes back
+
+
+def test_sessions_lists_and_end_sessions_ends_them(invoke, database, alice):
+    one = start_session(database, alice, "app1")
+    two = start_session(database, alice, "app2")
+    assert session_ids(invoke, "alice") == {one, two}
+    only = invoke("users", "sessions", "alice", "--app", "app2", "--json")
+    assert [v["session_id"] for v in json.loads(only.stdout)["sessions"]] == [two]
+    human = invoke("users", "sessions", "alice")
+    assert one in human.stdout and "app=app2" in human.stdout
+    result = invoke("users", "end-sessions", "alice")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"User {alice['_id']}: 2 live session(s) ended.\n"
+    assert session_ids(invoke, "alice") == set()
+    assert invoke("users", "sessions", "alice").stdout.endswith("has no live session.\n")
+
+
+def test_erase_asks_for_confirmation_and_erases(invoke, database, alice):
+    start_session(database, alice, "app1")
+    refused = invoke("users", "erase", "alice", input="n\n")
+    assert refused.exit_code == 2
+    assert stored_user(database, alice)["username"] == "alice"
+    result = invoke("users", "erase", "alice", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert set(stored_user(database, alice)) == {"_id", "erased_at"}
+    again = invoke("users", "erase", "alice", "--yes")
+    assert again.exit_code == 1  # nobody is called alice any more
+    # By id, erasing again finishes an interrupted erasure (idempotent) and changes nothing.
+    by_id = invoke("users", "erase", str(alice["_id"]), "--yes", "--json")
+    assert by_id.exit_code == 0, by_id.output
+    assert json.loads(by_id.stdout) == {"erased": str(alice["_id"])}
+    assert set(stored_user(database, alice)) == {"_id", "erased_at"}
 
 
 def test_deactivate_human_output(invoke, alice):
     result = invoke("users", "deactivate", "alice@example.com")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"User {alice['_id']} deactivated; 0 refresh token(s) revoked.\n"
+    assert result.stdout == f"User {alice['_id']} deactivated; 0 live session(s) ended.\n"
 
 
 # -- --json on every command -----------------------------------------------------------------

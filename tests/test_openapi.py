@@ -110,6 +110,8 @@ ROUTES_WITH_A_BODY = {
     ("post", "/auth/refresh"),
     ("patch", "/auth/users/me"),
     ("patch", "/auth/users/me/plan"),
+    ("post", "/auth/users/me/password"),
+    ("post", "/auth/users/me/erase"),
 }
 
 
@@ -181,6 +183,21 @@ async def test_each_first_example_works_unchanged_in_the_order_try_it_out_is_use
     assert plan.json()["plan"] == "pro"
     by_email = request_examples(spec)[("post", "/auth/login")]["email"]["value"]
     assert (await client.post("/auth/login", json=by_email)).status_code == 200
+    changed = await client.post(
+        "/auth/users/me/password",
+        json=first_example(spec, "post", "/auth/users/me/password"),
+        headers=auth,
+    )
+    assert changed.status_code == 200, changed.text
+    erased = await client.post(
+        "/auth/users/me/erase",
+        json=first_example(spec, "post", "/auth/users/me/erase"),
+        headers=auth,
+    )
+    assert erased.status_code == 200, erased.text
+    # The username is free again: the register example works once more.
+    again = await client.post("/auth/register", json=first_example(spec, "post", "/auth/register"))
+    assert again.status_code == 200, again.text
     # The refresh example says to paste a real token: as it stands it is a clean 401.
     refresh = await client.post("/auth/refresh", json=first_example(spec, "post", "/auth/refresh"))
     assert_error(refresh, 401, "REFRESH_TOKEN_INVALID")

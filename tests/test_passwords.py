@@ -70,3 +70,43 @@ def test_policy_messages_never_contain_the_password():
     for password in ("short", "alice-rocks-123", "password123", "p" * 2000):
         problem = password_problem(password, min_length=8, username="alice")
         assert problem is not None and password not in problem
+
+
+async def test_a_plain_bcrypt_hash_verifies_on_the_first_72_bytes_as_typed_and_is_upgraded():
+    import bcrypt
+
+    hasher = PasswordHasher(4)
+    typed = "e" * 70 + "€-and-then-some"  # byte 72 falls inside the euro sign
+    # How trachea-login 0.1.x hashed: bcrypt < 5 silently used the first 72 bytes.
+    legacy = bcrypt.hashpw(typed.encode()[:72], bcrypt.gensalt(4)).decode()
+    ok, upgraded = await hasher.verify(typed, legacy)
+    assert ok is True and upgraded is not None and upgraded.startswith("$bcrypt-sha256$")
+    # The upgrade counts every character from now on.
+    assert (await hasher.verify(typed, upgraded))[0] is True
+    assert (await hasher.verify(typed[:-1], upgraded))[0] is False
+    # What 0.1.x accepted (the same 72 bytes) still passes the old hash, nothing shorter.
+    assert (await hasher.verify(typed + "more", legacy))[0] is True
+    assert await hasher.verify(typed[:70], legacy) == (False, None)
+
+
+async def test_a_plain_bcrypt_hash_is_checked_without_unicode_normalisation():
+    import unicodedata
+
+    import bcrypt
+
+    hasher = PasswordHasher(4)
+    typed = unicodedata.normalize("NFD", "Noëmi-pässwort")
+    legacy = bcrypt.hashpw(typed.encode(), bcrypt.gensalt(4)).decode()
+    assert (await hasher.verify(typed, legacy))[0] is True
+    assert await hasher.verify(unicodedata.normalize("NFC", typed), legacy) == (False, None)
+
+
+async def test_an_app_secret_longer_than_72_bytes_checks_against_its_plain_bcrypt_hash():
+    import bcrypt
+
+    hasher = PasswordHasher(4)
+    secret = "kiosk-" + "s" * 96
+    legacy = bcrypt.hashpw(secret.encode()[:72], bcrypt.gensalt(4)).decode()
+    assert await hasher.check(secret, legacy) is True
+    assert await hasher.check("kiosk-" + "t" * 96, legacy) is False
+    assert await hasher.check("\ud800 lone surrogate", legacy) is False

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import jwt
 import pytest
-from jose import jwt
 
 from trachea_login import register_app
 
@@ -23,6 +23,7 @@ from .conftest import (
     raw_user,
     secret_for,
 )
+from .firebase_emulator import EmulatorError
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ async def test_a_name_sent_once_is_kept_when_a_later_token_lacks_it(fb):
     assert (await firebase_login(fb, first)).json()["user"]["name"] == "Grace"
     fb.emulator.remove_display_name(uid)
     same_uid, later = fb.emulator.sign_in_with_idp("apple.com", email=email, sub=sub)
-    assert same_uid == uid and "name" not in jwt.get_unverified_claims(later)
+    assert same_uid == uid and "name" not in jwt.decode(later, options={"verify_signature": False})
     response = await firebase_login(fb, later)
     assert response.json()["user"]["name"] == "Grace"
 
@@ -182,3 +183,27 @@ async def test_firebase_unreachable_is_503_with_retry_after(serve, monkeypatch):
     token = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": "some-key-id"})
     response = await asyncio.wait_for(firebase_login(served, token), 30)
     assert_error(response, 503, "AUTH_PROVIDER_UNAVAILABLE")
+
+
+async def test_erasure_deletes_the_firebase_user_when_configured(firebase_emulator, serve):
+    from .conftest import ALL_METHODS
+
+    served = await serve("erasing", methods=ALL_METHODS, erase_firebase_user=True, **FIREBASE)
+    uid, token = firebase_emulator.sign_in_with_idp("google.com", email=new_email("gone"))
+    tokens = (await firebase_login(served, token)).json()
+    response = await served.client.post(
+        "/auth/users/me/erase", json={"confirm": True}, headers=bearer(tokens["access_token"])
+    )
+    assert response.status_code == 200
+    with pytest.raises(EmulatorError, match="no emulator account"):
+        firebase_emulator.get_user(uid)
+
+
+async def test_erasure_keeps_the_firebase_user_by_default(fb):
+    uid, token = fb.emulator.sign_in_with_idp("google.com", email=new_email("kept"))
+    tokens = (await firebase_login(fb, token)).json()
+    response = await fb.client.post(
+        "/auth/users/me/erase", json={"confirm": True}, headers=bearer(tokens["access_token"])
+    )
+    assert response.status_code == 200
+    assert fb.emulator.get_user(uid)["localId"] == uid

@@ -13,6 +13,7 @@ from .config import TracheaSettings
 from .cors import TracheaCORSMiddleware
 from .deps import get_current_user, get_current_user_optional, require_role
 from .errors import ErrorCode, TracheaConfigError, TracheaError, trachea_exception_handler
+from .remote import RemoteVerifier
 from .tokens import CurrentUser
 from .trachea import TracheaLogin
 
@@ -20,6 +21,7 @@ __all__ = [
     "__version__",
     "CurrentUser",
     "ErrorCode",
+    "RemoteVerifier",
     "TracheaCORSMiddleware",
     "TracheaConfigError",
     "TracheaError",

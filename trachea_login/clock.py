@@ -7,6 +7,8 @@ time-based rule (expiry, throttling windows, cache freshness) is tested the way 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -28,6 +30,10 @@ class SystemClock:
     def now(self) -> datetime:
         return _to_milliseconds(datetime.now(timezone.utc))
 
+    def seconds(self) -> float:
+        """``now()`` as Unix seconds, without building a datetime (the per-request path)."""
+        return time.time()
+
 
 class AdjustableClock:
     """The machine's clock plus an offset that only moves when told to: time keeps flowing,
@@ -39,6 +45,10 @@ class AdjustableClock:
     def now(self) -> datetime:
         return _to_milliseconds(datetime.now(timezone.utc) + self.offset)
 
+    def seconds(self) -> float:
+        """``now()`` as Unix seconds."""
+        return time.time() + self.offset.total_seconds()
+
     def advance(
         self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
     ) -> None:
@@ -46,4 +56,13 @@ class AdjustableClock:
         self.offset += timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-__all__ = ["AdjustableClock", "Clock", "SystemClock"]
+def seconds_of(clock: Clock) -> Callable[[], float]:
+    """A function giving ``clock``'s now as Unix seconds: its ``seconds`` method when it has one
+    (ours do: about 0.1 µs instead of 3.5 µs for a datetime), else from ``now()``."""
+    fast = getattr(clock, "seconds", None)
+    if callable(fast):
+        return fast  # type: ignore[no-any-return]
+    return lambda: clock.now().timestamp()
+
+
+__all__ = ["AdjustableClock", "Clock", "SystemClock", "seconds_of"]

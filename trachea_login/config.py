@@ -50,9 +50,24 @@ class TracheaSettings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
     jwt_private_key: SecretStr | None = None
+    #: Keys that still verify but never sign (§8): HS256 secrets, or PEM keys / paths.
+    # NoDecode: an empty variable means none (a JSON list otherwise, never echoed on errors).
+    jwt_previous_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, max_length=16
+    )
     jwt_issuer: str = "trachea-login"
     access_token_expire_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_expire_days: int = Field(default=30, ge=1, le=3650)
+    #: Verified access tokens remembered per instance (§8); 0 turns the cache off.
+    token_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    #: A rotated refresh token presented again this soon gets a new successor (contract §9).
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=300)
+    #: Absolute lifetime of a session; rotation never extends it (contract §9).
+    session_max_days: int = Field(default=90, ge=1, le=3650)
+    #: How recent the sign-in must be for sensitive actions (erasure) (contract §9).
+    reauth_max_age_minutes: int = Field(default=5, ge=1, le=1440)
+    #: Erasure also deletes the person's Firebase user (needs Firebase credentials).
+    erase_firebase_user: bool = False
 
     password_min_length: int = Field(default=8, ge=1, le=128)
     password_hash_rounds: int = Field(default=12, ge=4, le=20)
@@ -130,6 +145,22 @@ class TracheaSettings(BaseSettings):
             shown = ", ".join(repr(method[:40]) for method in unknown[:3])
             raise ValueError(f"{shown}: not a known sign-in method (the known ones: {known})")
         return list(dict.fromkeys(value))
+
+    @field_validator("jwt_previous_keys", mode="before")
+    @classmethod
+    def _decode_previous_keys(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return []
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            decoded = None
+        if not isinstance(decoded, list):
+            # Never the value or the parser's message: it may quote a secret.
+            raise ValueError("must be a JSON list of secrets, PEM keys or paths")
+        return decoded
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -17,7 +17,7 @@ handshake); there a refusal closes the handshake with code 1008 and the error co
 # string annotations of a callable instance's ``__call__`` (``conn: HTTPConnection`` became a
 # NameError at route creation), and our dependencies are such instances.
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocketException
@@ -40,19 +40,29 @@ SCHEME_NAME = "TracheaBearer"
 SCHEME_DESCRIPTION = "The access token from POST /auth/login, /auth/register or /auth/refresh."
 APP_STATE_KEY = "trachea_login_instances"
 
-Verify = Callable[[str], CurrentUser]
+#: A token check: the instance's ``tokens.verify`` (sync), or ``RemoteVerifier.verify``
+#: (async: it may have to fetch keys).
+Verify = Callable[[str], CurrentUser] | Callable[[str], Awaitable[CurrentUser]]
+#: The live check of ``live_user``: the session is live; role and plan from the database.
+LiveCheck = Callable[[CurrentUser], Awaitable[CurrentUser]]
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
-    """The credentials of an ``Authorization: Bearer <token>`` header, else ``None``."""
-    authorization = conn.headers.get("authorization")
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return token
+    """The credentials of the (first) ``Authorization: Bearer <token>`` header, else ``None``.
+
+    Read from the ASGI scope's raw headers (names are lower-case there, as Starlette's
+    ``Headers`` also assumes): building the ``Headers`` object would cost more than the rest
+    of a cached verification.
+    """
+    for name, value in conn.scope["headers"]:
+        if name == b"authorization":
+            text: str = value.decode("latin-1")
+            scheme, _, token = text.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                return None
+            return token
+    return None
 
 
 def check_levels(user: CurrentUser, role: str | None, plan: str | None) -> CurrentUser:
@@ -90,8 +100,10 @@ class UserDependency(SecurityBase):
         role: str | None = None,
         plan: str | None = None,
         optional: bool = False,
+        live: LiveCheck | None = None,
     ) -> None:
         validate_levels(role, plan)
+        self.live = live
         self.model = HTTPBearerModel(description=SCHEME_DESCRIPTION)
         self.scheme_name = SCHEME_NAME
         self._verify = verify
@@ -100,41 +112,59 @@ class UserDependency(SecurityBase):
         self.optional = optional
 
     def verifier(self, conn: HTTPConnection) -> Verify:
-        """The token check to use for this connection."""
+        """The token check to use for this connection (when none was given: the module-level
+        dependencies find it per connection)."""
         assert self._verify is not None
         return self._verify
 
     async def __call__(self, conn: HTTPConnection) -> CurrentUser | None:
         try:
-            verify = self.verifier(conn)
+            verify = self._verify or self.verifier(conn)
             token = bearer_token(conn)
             if token is None:
                 if self.optional:
                     return None
                 raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
             try:
-                user = verify(token)
+                result = verify(token)
+                # An async check (RemoteVerifier's) returns an awaitable; the instance's a user.
+                user = result if isinstance(result, CurrentUser) else await result
+                if self.live is not None:
+                    user = await self.live(user)
             except TracheaError:
                 if self.optional:
                     return None
                 raise
+            if self.role is None and self.plan is None:
+                return user  # current_user / optional_user: nothing more to check
             return check_levels(user, self.role, self.plan)
         except TracheaError as error:
             raise _for_connection(conn, error) from None
 
 
 class BoundDependencies:
-    """The dependencies of one instance: they accept only this app's access tokens."""
+    """The dependencies of one verifier (an instance, or a ``RemoteVerifier``): they accept
+    only its app's access tokens."""
 
-    def __init__(self, verify: Verify) -> None:
+    def __init__(self, verify: Verify, live_check: LiveCheck | None = None) -> None:
         self._verify = verify
+        self._live_check = live_check
         self.current_user = UserDependency(verify)
         self.optional_user = UserDependency(verify, optional=True)
+        self.live_user = UserDependency(verify, live=live_check) if live_check else None
 
-    def require(self, role: str | None = None, plan: str | None = None) -> UserDependency:
+    def require(
+        self, role: str | None = None, plan: str | None = None, *, live: bool = False
+    ) -> UserDependency:
         """A dependency that needs at least ``role`` (guest < member < admin) and/or ``plan``
-        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``."""
-        return UserDependency(self._verify, role=role, plan=plan)
+        (free < pro < enterprise); 403 ``INSUFFICIENT_ROLE`` / ``INSUFFICIENT_PLAN``. With
+        ``live``, the session must be live and the levels are the database's (see
+        ``TracheaLogin.live_user``)."""
+        if live and self._live_check is None:
+            raise ValueError("live=True needs a TracheaLogin instance (a database)")
+        return UserDependency(
+            self._verify, role=role, plan=plan, live=self._live_check if live else None
+        )
 
 
 # -- the module-level dependencies --------------------------------------------------------------

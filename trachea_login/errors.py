@@ -45,6 +45,8 @@ class ErrorCode(str, Enum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    REAUTHENTICATION_REQUIRED = "REAUTHENTICATION_REQUIRED"
     # Beyond contract §5 (see docs/decisions.md): failures that are ours, not the client's.
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -73,6 +75,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.ORIGIN_NOT_ALLOWED: 403,
+    ErrorCode.SESSION_NOT_FOUND: 404,
+    ErrorCode.REAUTHENTICATION_REQUIRED: 401,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
@@ -103,6 +107,10 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TOO_MANY_ATTEMPTS: "Too many failed attempts; retry later.",
     ErrorCode.PAYLOAD_TOO_LARGE: "The request body is too large.",
     ErrorCode.ORIGIN_NOT_ALLOWED: "Requests from this origin are not allowed for this app.",
+    ErrorCode.SESSION_NOT_FOUND: "No such live session of yours in this app.",
+    ErrorCode.REAUTHENTICATION_REQUIRED: (
+        "This needs a recent sign-in: sign in again, then retry."
+    ),
     ErrorCode.SERVICE_UNAVAILABLE: "The service is temporarily unavailable; retry later.",
     ErrorCode.INTERNAL_ERROR: "An internal error occurred.",
 }

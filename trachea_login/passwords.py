@@ -2,9 +2,14 @@
 
 Hashes use passlib's ``bcrypt_sha256`` (from the maintained ``libpass`` fork): the password is
 HMAC-SHA256'd before bcrypt, so every character of a long password counts and bcrypt's 72-byte
-limit neither truncates nor raises. Plain ``bcrypt`` hashes (imported from elsewhere) still
-verify and are upgraded on the next successful login. Hashing runs in a worker thread: a bcrypt
-call takes hundreds of milliseconds and must never block the event loop.
+limit neither truncates nor raises. Hashing runs in a worker thread: a bcrypt call takes hundreds
+of milliseconds and must never block the event loop.
+
+Plain ``bcrypt`` hashes (``$2b$``: every password and app secret trachea-login 0.1.x stored, see
+docs/upgrading.md) still verify the way they were made: bcrypt of the first 72 bytes of the
+UTF-8 text as typed, with no Unicode normalisation. bcrypt 5 raises on longer input instead of
+ignoring the rest, so the bytes are cut here (a cut may fall inside a character: bytes, never
+characters). A password that matches one is re-hashed with ``bcrypt_sha256`` at that sign-in.
 """
 
 from __future__ import annotations
@@ -18,13 +23,36 @@ from functools import cache
 from importlib import resources
 from typing import TypeVar
 
+import bcrypt
 from passlib.context import CryptContext
 
 #: Upper bound on a password's length, in characters. Anything longer is a 422, not a 500 and
 #: not minutes of hashing.
 PASSWORD_MAX_LENGTH = 1024
 
+#: What bcrypt itself reads of a password: the rest was silently ignored by bcrypt < 5.
+BCRYPT_MAX_BYTES = 72
+
+#: Prefixes of plain bcrypt hashes (passlib's ``bcrypt`` scheme, ``bcrypt.hashpw``).
+PLAIN_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+
 T = TypeVar("T")
+
+
+def is_plain_bcrypt(stored_hash: str) -> bool:
+    """Whether ``stored_hash`` is a plain bcrypt hash (0.1.x's, or imported from elsewhere)."""
+    return stored_hash.startswith(PLAIN_BCRYPT_PREFIXES)
+
+
+def check_plain_bcrypt(password: str, stored_hash: str) -> bool:
+    """Whether ``password`` matches a plain bcrypt hash as bcrypt < 5 checked it: the first
+    72 bytes of its UTF-8 encoding, exactly as typed. A malformed hash or an unencodable
+    password (a lone surrogate) is a mismatch."""
+    try:
+        secret = password.encode("utf-8")[:BCRYPT_MAX_BYTES]
+        return bool(bcrypt.checkpw(secret, stored_hash.encode("ascii")))
+    except (ValueError, TypeError):  # UnicodeError is a ValueError
+        return False
 
 
 def default_hash_threads() -> int:
@@ -68,13 +96,16 @@ class PasswordHasher:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(24))
 
     async def hash(self, password: str) -> str:
-        return await self._run(self._context.hash, password)
+        return await self._run(self._new_hash, password)
+
+    def _new_hash(self, password: str) -> str:
+        return str(self._context.hash(password))
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
-        """Check ``password`` against ``stored_hash``.
+        """Check ``password`` (as the user typed it) against ``stored_hash``.
 
         Returns ``(matches, new_hash)``: ``new_hash`` is set when the stored hash is stale
-        (old scheme or other cost) and should be replaced. With no stored hash (unknown user,
+        (plain bcrypt, or another cost) and should be replaced. With no stored hash (unknown user,
         Firebase-only account) a dummy hash is checked anyway, so the miss costs what a hit
         costs and timing does not reveal which accounts exist.
         """
@@ -89,18 +120,24 @@ class PasswordHasher:
         return await self._run(self._safe_verify, password, stored_hash)
 
     def _safe_verify(self, password: str, stored_hash: str) -> bool:
+        if is_plain_bcrypt(stored_hash):
+            return check_plain_bcrypt(password, stored_hash)
         try:
             return bool(self._context.verify(password, stored_hash))
         except (ValueError, TypeError):
-            return False
+            return False  # a malformed stored hash: a mismatch, never a 500
 
     def _safe_verify_and_update(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
+        if is_plain_bcrypt(stored_hash):
+            # Checked with the raw input before anything normalises it: that is how it was
+            # made. The new hash is made the way every hash is from now on.
+            if not check_plain_bcrypt(password, stored_hash):
+                return False, None
+            return True, self._new_hash(password)
         try:
             ok, new_hash = self._context.verify_and_update(password, stored_hash)
         except (ValueError, TypeError):
-            # A malformed stored hash, or a >72-byte password against a legacy plain-bcrypt
-            # hash (bcrypt 5 raises): a mismatch, never a 500.
-            return False, None
+            return False, None  # a malformed stored hash: a mismatch, never a 500
         return bool(ok), new_hash
 
 

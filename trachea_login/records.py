@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from bson import ObjectId
@@ -46,12 +45,17 @@ class AppRecord:
 
 @dataclass(frozen=True)
 class Membership:
-    """A person's entry for one app in their ``apps[]``: their role and plan there."""
+    """A person's entry for one app in their ``apps[]``: their role and plan there.
+
+    ``sessions_valid_after``: sessions of this app signed in at or before this time have ended
+    (logout, refresh-token reuse).
+    """
 
     app_id: str
     role: str = DEFAULT_ROLE
     plan: str = DEFAULT_PLAN
     joined_at: datetime | None = None
+    sessions_valid_after: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,10 @@ class UserRecord:
     """One person (the ``users`` collection), shared by every app.
 
     ``email_verified`` is true only when the address was proven (Firebase said so);
-    ``password_hash`` is set for accounts with a native password.
+    ``password_hash`` is set for accounts with a native password. ``sessions_valid_after``:
+    sessions of every app signed in at or before this time have ended (deactivation, password
+    change, account takeover), except ``session_spared`` (the session that changed the
+    password). ``erased_at``: the person's data was erased; nothing else is left.
     """
 
     id: ObjectId
@@ -76,6 +83,9 @@ class UserRecord:
     provider: str | None = None
     is_active: bool = True
     apps: tuple[Membership, ...] = ()
+    sessions_valid_after: datetime | None = None
+    session_spared: str | None = None
+    erased_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = field(default=None, compare=False)
 
@@ -92,35 +102,47 @@ class UserRecord:
         return None
 
 
-class TokenStatus(str, Enum):
-    ACTIVE = "active"
-    ROTATED = "rotated"
-    REVOKED = "revoked"
+@dataclass(frozen=True)
+class SessionRecord:
+    """One sign-in (``sid``) and where its chain of refresh tokens stands.
+
+    Only hashes of refresh tokens are stored: the current one, and its immediate predecessor
+    (for the grace window). ``expires_at`` is the absolute end (sign-in + ``SESSION_MAX_DAYS``);
+    ``refresh_expires_at`` the current refresh token's (the idle timeout, never past
+    ``expires_at``).
+    """
+
+    session_id: str
+    user_id: ObjectId
+    app_id: str
+    provider: str
+    auth_time: datetime
+    expires_at: datetime
+    refresh_hash: str = field(repr=False)
+    refresh_expires_at: datetime
+    last_used_at: datetime
+    previous_hash: str | None = field(default=None, repr=False)
+    previous_expires_at: datetime | None = None
+    rotated_at: datetime | None = None
+    ended_at: datetime | None = None
+    user_agent: str | None = None
+    ip: str | None = None
+
+    def ends_at(self) -> datetime:
+        """When the session ends if it is not refreshed."""
+        return min(self.refresh_expires_at, self.expires_at)
 
 
 @dataclass(frozen=True)
-class RefreshTokenRecord:
-    """One refresh token of a session (only its hash is stored)."""
+class RetiredTokenRecord:
+    """A refresh token that was rotated: presenting it again is reuse (until its own expiry)."""
 
     token_hash: str = field(repr=False)
+    session_id: str
     user_id: ObjectId
     app_id: str
-    session_id: str
-    provider: str
-    status: TokenStatus
-    created_at: datetime | None = None
-    expires_at: datetime | None = None
-    parent_hash: str | None = field(default=None, repr=False)
-    replaced_by: str | None = field(default=None, repr=False)
-    rotated_at: datetime | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.status is TokenStatus.ACTIVE
-
-    @property
-    def is_rotated(self) -> bool:
-        return self.status is TokenStatus.ROTATED
+    rotated_at: datetime
+    expires_at: datetime
 
 
 __all__ = [
@@ -128,7 +150,7 @@ __all__ = [
     "DEFAULT_ROLE",
     "AppRecord",
     "Membership",
-    "RefreshTokenRecord",
-    "TokenStatus",
+    "RetiredTokenRecord",
+    "SessionRecord",
     "UserRecord",
 ]

@@ -18,10 +18,17 @@ from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
+from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router, route_name
 from .services import AuthService, PlanPolicy
-from .startup import embedded_registration, register_embedded_app, registration_problem
+from .services.live_check import LiveCheck
+from .startup import (
+    EmbeddedApp,
+    embedded_registration,
+    register_embedded_app,
+    registration_problem,
+)
 from .store import Store
 from .tokens import AccessTokens, CurrentUser
 
@@ -66,12 +73,8 @@ class TracheaLogin:
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
         self.firebase = self._open_firebase()
-        # On the embedded database nobody else can register the app: the instance does (§7).
-        self._embedded_app = (
-            embedded_registration(self.settings, self.firebase is not None)
-            if self.settings.uses_embedded_database
-            else None
-        )
+        self._check_firebase_is_there_if_needed()
+        self._embedded_app = self._embedded_registration()
         self.service = AuthService(
             self.settings,
             self.store,
@@ -81,7 +84,9 @@ class TracheaLogin:
             self.firebase,
             plan_policy,
         )
-        self.dependencies = deps.BoundDependencies(self.tokens.verify)
+        self.dependencies = deps.BoundDependencies(
+            self.tokens.verify, LiveCheck(self.service.sessions, self.clock)
+        )
         self.router: APIRouter = build_router(
             self.service,
             self.dependencies,
@@ -110,6 +115,20 @@ class TracheaLogin:
             database, clock=self.clock, audit_retention_days=self.settings.audit_retention_days
         )
 
+    def _check_firebase_is_there_if_needed(self) -> None:
+        if self.settings.erase_firebase_user and self.firebase is None:
+            raise TracheaConfigError(
+                "TRACHEA_ERASE_FIREBASE_USER needs Firebase: set TRACHEA_FIREBASE_CREDENTIALS "
+                "(or TRACHEA_FIREBASE_PROJECT_ID with the emulator), or leave it false"
+            )
+
+    def _embedded_registration(self) -> EmbeddedApp | None:
+        """On the embedded database nobody else can register the app: the instance will
+        (§7), as checked here. ``None`` on a MongoDB server."""
+        if not self.settings.uses_embedded_database:
+            return None
+        return embedded_registration(self.settings, self.firebase is not None)
+
     def _open_firebase(self) -> FirebaseVerifier | None:
         return FirebaseVerifier.from_settings(
             self.settings,
@@ -124,6 +143,8 @@ class TracheaLogin:
         if self._owns_client and not self.settings.uses_embedded_database:
             self.store.rebind(self._open_store().database)
         self.firebase = self.service.firebase.verifier = self._open_firebase()
+        if self.settings.erase_firebase_user:
+            self.service.lifecycle.firebase_for_erasure = self.firebase
         self._closed = False
 
     @property
@@ -147,9 +168,20 @@ class TracheaLogin:
         """Dependency: the signed-in user of this app, or ``None``."""
         return self.dependencies.optional_user
 
-    def require(self, role: str | None = None, plan: str | None = None) -> deps.UserDependency:
-        """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise."""
-        return self.dependencies.require(role=role, plan=plan)
+    @property
+    def live_user(self) -> deps.UserDependency:
+        """Dependency for sensitive routes: the signed-in user whose session is live, with role
+        and plan read from the database (at most 2 s old), so logout, deactivation and role
+        changes take effect at once; 401 otherwise."""
+        assert self.dependencies.live_user is not None
+        return self.dependencies.live_user
+
+    def require(
+        self, role: str | None = None, plan: str | None = None, *, live: bool = False
+    ) -> deps.UserDependency:
+        """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise.
+        With ``live=True`` as :attr:`live_user` (the session live, levels from the database)."""
+        return self.dependencies.require(role=role, plan=plan, live=live)
 
     async def verify_access_token(self, token: str) -> CurrentUser:
         """Verify an access token outside a request (e.g. a WebSocket handshake)."""
@@ -165,6 +197,7 @@ class TracheaLogin:
         if self._closed:
             self._reopen()
         try:
+            await self._refuse_a_legacy_database()
             await self.store.ensure_indexes()
         except ConnectionFailure as exc:
             raise TracheaConfigError(
@@ -190,6 +223,15 @@ class TracheaLogin:
             raise TracheaConfigError(problem)
         await self.hasher.prepare()
         self.started = True
+
+    async def _refuse_a_legacy_database(self) -> None:
+        """A database trachea-login 0.1.x wrote must be migrated first: its indexes would clash
+        with ours and its documents do not read as ours. (The embedded database is always new.)"""
+        if self.settings.uses_embedded_database:
+            return
+        signs = await legacy_signs(self.store.database)
+        if signs:
+            raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
     async def shutdown(self) -> None:
         self.started = False

@@ -116,3 +116,34 @@ async def test_sessions_of_an_unverified_holder_end_when_firebase_verifies_the_e
     assert_error(old, 401, "INVALID_TOKEN")
     fresh = await fb.client.get("/auth/users/me", headers=bearer(owner.json()["access_token"]))
     assert fresh.status_code == 200 and fresh.json()["email"] == email
+
+
+async def test_a_link_that_takes_over_an_unproven_account_ends_its_sessions_in_the_same_write(
+    fb, monkeypatch
+):
+    """The link and the end of the pre-registered account's sessions are one write: a crash
+    right after it still leaves the squatter signed out."""
+    fb.trachea.service.plans.policy = lambda user, plan, proof: True
+    email = new_email("owner")
+    native = await fb.register_user("squatter2")
+    await fb.client.patch(
+        "/auth/users/me/plan",
+        json={"plan": "free", "email": email},
+        headers=bearer(native["access_token"]),
+    )
+    users = fb.trachea.store.users
+    real = users.link_firebase
+
+    async def link_then_crash(*args, **kwargs):
+        await real(*args, **kwargs)
+        raise RuntimeError("the process dies right after the link")
+
+    monkeypatch.setattr(users, "link_firebase", link_then_crash)
+    _, token = fb.emulator.sign_in_with_idp("google.com", email=email, email_verified=True)
+    assert (await firebase_login(fb, token)).status_code == 500
+    monkeypatch.undo()
+    stale = await fb.client.post("/auth/refresh", json={"refresh_token": native["refresh_token"]})
+    assert_error(stale, 401, "REFRESH_TOKEN_INVALID")
+    old = await fb.client.get("/auth/users/me", headers=bearer(native["access_token"]))
+    assert_error(old, 401, "INVALID_TOKEN")
+    assert (await firebase_login(fb, token)).status_code == 200  # the owner signs in

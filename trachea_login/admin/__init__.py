@@ -29,11 +29,14 @@ from .errors import (
 )
 from .users import (
     deactivate_user,
+    end_user_sessions,
+    erase_user,
     find_user,
     reactivate_user,
     set_user_plan,
     set_user_role,
     user_public_view,
+    user_sessions,
 )
 from .validation import (
     APP_NAME_MAX_LENGTH,
@@ -61,6 +64,8 @@ __all__ = [
     "check_domains",
     "deactivate_user",
     "disable_app",
+    "end_user_sessions",
+    "erase_user",
     "enable_app",
     "find_user",
     "generate_app_secret",
@@ -74,5 +79,6 @@ __all__ = [
     "set_user_plan",
     "set_user_role",
     "user_public_view",
+    "user_sessions",
     "verify_app_secret",
 ]

@@ -1,12 +1,15 @@
-"""Operator operations on users: find, set role or plan in one app, deactivate, reactivate.
-What ``trachea-login users ...`` does, without HTTP."""
+"""Operator operations on users: find, set role or plan in one app, deactivate, reactivate,
+list and end sessions, erase. What ``trachea-login users ...`` does, without HTTP; the account
+life cycle itself is :mod:`trachea_login.services.lifecycle`, shared with the HTTP routes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..levels import PLANS, ROLES
-from ..records import UserRecord
+from ..records import SessionRecord, UserRecord
+from ..services import lifecycle
+from ..services.sessions import why_not_live
 from ..store import Store, object_id
 from .errors import AmbiguousUser, NotAMember, UserNotFound
 
@@ -104,29 +107,82 @@ async def _set_membership(
 
 
 async def deactivate_user(database: Any, query: str) -> tuple[UserRecord, int]:
-    """Deactivate the user and revoke their refresh tokens for every app.
+    """Deactivate the user: no more sign-ins, and every session in every app ends (one write).
 
-    Returns the updated user and the number of tokens revoked. The flag is set first, so no
-    refresh can slip in between. Raises :class:`UserNotFound`.
+    Returns the updated user and how many live sessions ended. Raises :class:`UserNotFound`.
     """
     user = await find_user(database, query)
     store = Store(database)
-    updated = await store.users.set_active(user.id, False)
+    live = await _count_live_sessions(store, user)
+    updated = await lifecycle.deactivate_account(store, user.id)
     if updated is None:  # removed meanwhile
         raise UserNotFound(query)
-    revoked = await store.refresh_tokens.revoke_all(user.id)
     await store.audit.record(
-        "user_deactivated", app_id=None, user_id=updated.id, actor="cli", revoked=revoked
+        "user_deactivated", app_id=None, user_id=updated.id, actor="cli", sessions_ended=live
     )
-    return updated, revoked
+    return updated, live
 
 
 async def reactivate_user(database: Any, query: str) -> UserRecord:
-    """Let a deactivated user sign in again (revoked refresh tokens stay revoked)."""
+    """Let a deactivated user sign in again (no ended session comes back)."""
     user = await find_user(database, query)
     store = Store(database)
-    updated = await store.users.set_active(user.id, True)
+    updated = await lifecycle.reactivate_account(store, user.id)
     if updated is None:
         raise UserNotFound(query)
     await store.audit.record("user_reactivated", app_id=None, user_id=updated.id, actor="cli")
     return updated
+
+
+async def user_sessions(
+    database: Any, query: str, app_id: str | None = None
+) -> tuple[UserRecord, list[SessionRecord]]:
+    """The user's live sessions, in one app or (``app_id=None``) in every app, newest first.
+    Raises :class:`UserNotFound`."""
+    user = await find_user(database, query)
+    store = Store(database)
+    apps = [app_id] if app_id else [entry.app_id for entry in user.apps]
+    now = store.clock.now()
+    found: list[SessionRecord] = []
+    for one_app in apps:
+        for session in await store.sessions.live_of(user.id, one_app):
+            if why_not_live(session, user, one_app, now) is None:
+                found.append(session)
+    found.sort(key=lambda session: session.auth_time, reverse=True)
+    return user, found
+
+
+async def end_user_sessions(database: Any, query: str) -> tuple[UserRecord, int]:
+    """End every session of the user in every app (one write); how many were live.
+    Raises :class:`UserNotFound`."""
+    user = await find_user(database, query)
+    store = Store(database)
+    live = await _count_live_sessions(store, user)
+    updated = await lifecycle.end_account_sessions(store, user.id)
+    if updated is None:
+        raise UserNotFound(query)
+    await store.audit.record(
+        "session_ended", app_id=None, user_id=user.id, actor="cli", reason="operator", count=live
+    )
+    return updated, live
+
+
+async def erase_user(database: Any, query: str) -> UserRecord:
+    """Erase the person's data (contract §9); returns the user as they were. The Firebase user
+    is not deleted here (that needs the app's Firebase credentials: ``trachea.users.erase``
+    with ``erase_firebase_user`` does it). Raises :class:`UserNotFound`."""
+    user = await find_user(database, query)
+    store = Store(database)
+    if not await lifecycle.erase_account(store, user.id):
+        raise UserNotFound(query)
+    await store.audit.record("erased", app_id=None, user_id=user.id, actor="cli")
+    return user
+
+
+async def _count_live_sessions(store: Store, user: UserRecord) -> int:
+    now = store.clock.now()
+    count = 0
+    for entry in user.apps:
+        for session in await store.sessions.live_of(user.id, entry.app_id):
+            count += why_not_live(session, user, entry.app_id, now) is None
+    return count

@@ -1,5 +1,6 @@
-"""The ``trachea-login`` command: operators register apps and manage users' roles, plans and
-status. Also ``python -m trachea_login``.
+"""The ``trachea-login`` command: operators register apps, manage users' roles, plans and
+status, generate signing keys, and upgrade a 0.1.x database (``db migrate``). Also
+``python -m trachea_login``.
 
 The database comes from ``TRACHEA_MONGO_URI`` and ``TRACHEA_DB_NAME`` (default ``trachea``),
 read from the environment or a ``.env`` file in the current directory; ``--mongo-uri`` and
@@ -12,8 +13,8 @@ Usage errors (a missing argument or option) are reported by Click, in its usual 
 
 Exit codes: 0 success; 1 not found (app, user, or the user's entry for an app); 2 invalid input
 or configuration (also Click's usage errors); 3 the app already exists; 4 the database is
-unreachable or failed. Other errors are one ``error: ...`` line on standard error, never a
-traceback.
+unreachable or failed; 5 ``db migrate`` left conflicts for the operator to settle. Other
+errors are one ``error: ...`` line on standard error, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import typer
 from .._version import __version__
 from .apps import build_apps_cli
 from .common import (
+    EXIT_CONFLICTS,
     EXIT_DATABASE,
     EXIT_EXISTS,
     EXIT_INVALID,
@@ -34,6 +36,8 @@ from .common import (
     DatabaseFactory,
     connect_database,
 )
+from .db import build_db_cli
+from .keys import build_keys_cli
 from .users import build_users_cli
 
 
@@ -46,7 +50,7 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
     factory = database_factory or connect_database
     cli = typer.Typer(
         name="trachea-login",
-        help="Manage trachea-login apps and users in MongoDB.",
+        help="Manage trachea-login apps and users in MongoDB, and upgrade a 0.1.x database.",
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,
@@ -94,6 +98,8 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
 
     cli.add_typer(build_apps_cli(), name="apps")
     cli.add_typer(build_users_cli(), name="users")
+    cli.add_typer(build_keys_cli(), name="keys")
+    cli.add_typer(build_db_cli(), name="db")
     return cli
 
 
@@ -111,6 +117,7 @@ def main() -> None:
 
 
 __all__ = [
+    "EXIT_CONFLICTS",
     "EXIT_DATABASE",
     "EXIT_EXISTS",
     "EXIT_INVALID",

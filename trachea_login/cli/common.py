@@ -22,11 +22,14 @@ from .. import admin
 from .._mongo import close_client, open_database
 from ..config import EMBEDDED_URI_SCHEME, ENV_PREFIX, SETTINGS_SOURCES
 from ..errors import TracheaConfigError
+from ..migrate import legacy_database_message, legacy_signs
 
 EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
 EXIT_EXISTS = 3
 EXIT_DATABASE = 4
+#: ``db migrate``: it did what it could; conflicts are left for the operator to settle.
+EXIT_CONFLICTS = 5
 
 #: Server selection timeout for the CLI unless the URI sets one: an operator should learn in
 #: seconds, not PyMongo's default 30, that the database is unreachable.
@@ -130,13 +133,23 @@ def settings_of(ctx: typer.Context) -> CliSettings:
         fail(f"invalid setting(s): {fields}", EXIT_INVALID)
 
 
-def run(ctx: typer.Context, operation: Callable[[Any], Awaitable[T]]) -> T:
-    """Run one async operation against the database; turn known failures into one line."""
+def run(
+    ctx: typer.Context, operation: Callable[[Any], Awaitable[T]], *, on_legacy: bool = False
+) -> T:
+    """Run one async operation against the database; turn known failures into one line.
+
+    A database trachea-login 0.1.x wrote is refused (naming ``db migrate``) unless
+    ``on_legacy``: our commands would create indexes beside 0.1.x's and misread its documents.
+    """
     state = state_of(ctx)
     settings = settings_of(ctx)
 
     async def operate() -> T:
         async with state.database_factory(settings.mongo_uri, settings.db_name) as database:
+            if not on_legacy:
+                signs = await legacy_signs(database)
+                if signs:
+                    raise TracheaConfigError(legacy_database_message(settings.db_name, signs))
             return await operation(database)
 
     try:

@@ -174,6 +174,22 @@ class FirebaseVerifier:
             raise translate(exc, id_token) from None
         return identity_from_claims(claims, now=self._clock.now().timestamp())
 
+    async def delete_user(self, uid: str) -> bool:
+        """Delete the Firebase user ``uid`` (erasure), in a worker thread; whether Firebase
+        confirmed it (an already deleted user counts). Failures are logged, never raised: the
+        erasure of our own data has already happened."""
+        app = self._app
+        if app is None:
+            return False
+        try:
+            await asyncio.to_thread(firebase_auth.delete_user, uid, app=app)
+        except firebase_auth.UserNotFoundError:
+            return True
+        except Exception as exc:  # noqa: BLE001 - reported, the erasure stands
+            logger.error("could not delete Firebase user during erasure: %s", type(exc).__name__)
+            return False
+        return True
+
     def close(self) -> None:
         """Delete our named ``firebase_admin`` app. Safe to call more than once."""
         app, self._app = self._app, None

@@ -6,7 +6,8 @@
   ``INTERNAL_ERROR``; neither carries driver text or a traceback.
 - The request body is limited while it streams in (:mod:`.body_limit`).
 - Every response carries ``Cache-Control: no-store`` (RFC 6749 §5.1: tokens and profiles are
-  never cached).
+  never cached), except the successful answers of a route class made public by
+  :func:`public_route_class` (the JWK Set, contract §5/§8: public keys, meant to be cached).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
 
     class TracheaRoute(APIRoute):
         trachea_login = owner
+        #: ``Cache-Control`` of successful answers; ``None``: ``no-store`` like every error.
+        cache_control: str | None = None
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
@@ -64,9 +67,18 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
                     response = await handler(limited)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a §5 body
                     response = _rendered(exc, request, self.path)
-                response.headers.update(NO_STORE)
+                if self.cache_control is not None and response.status_code < 400:
+                    response.headers["Cache-Control"] = self.cache_control
+                else:
+                    response.headers.update(NO_STORE)
                 return response
 
             return guarded
 
     return TracheaRoute
+
+
+def public_route_class(route_class: type[APIRoute], cache_control: str) -> type[APIRoute]:
+    """The same route class, whose successful answers may be cached as ``cache_control``
+    says (errors stay ``no-store``)."""
+    return type("TracheaPublicRoute", (route_class,), {"cache_control": cache_control})

@@ -48,7 +48,8 @@ def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
 # -- request examples ------------------------------------------------------------------------
 # Swagger UI's "Try it out" fills the body with the first example of a route, so each first
 # example works unchanged, in this order, on a fresh app allowing native sign-in: register,
-# login, then (Authorize with the access token) the profile and plan edits. Values are
+# login, then (Authorize with the access token) the profile and plan edits, the password
+# change and the erasure. Values are
 # real-looking, never "string", and no example sends ``app_id`` (the instance knows its app).
 # (FastAPI drops null values from the document, so no example can show that null clears.)
 
@@ -104,4 +105,21 @@ PLAN_EXAMPLES: dict[str, Example] = {
         "value": {"plan": "pro", "email": EXAMPLE_EMAIL},
     },
     "free": {"summary": "Back to the free plan", "value": {"plan": "free"}},
+}
+
+PASSWORD_EXAMPLES: dict[str, Example] = {
+    "change": {
+        "summary": "The current password, and a new one (every other session ends)",
+        "value": {
+            "current_password": EXAMPLE_PASSWORD,
+            "new_password": "tangerine lighthouse on a quiet hill",
+        },
+    },
+}
+
+ERASE_EXAMPLES: dict[str, Example] = {
+    "confirm": {
+        "summary": "Erase for good (needs a sign-in within REAUTH_MAX_AGE_MINUTES)",
+        "value": {"confirm": True},
+    },
 }

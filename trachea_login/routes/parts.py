@@ -13,6 +13,7 @@ from ..deps import BoundDependencies
 from ..errors import ErrorCode as E
 from ..services import AuthService
 from .client_ip import Network
+from .error_rendering import public_route_class
 
 AppIdHeader = Annotated[
     str | None,
@@ -21,6 +22,9 @@ AppIdHeader = Annotated[
 
 #: Errors every route can answer about the app (and the body size).
 APP_ERRORS = (E.APP_NOT_FOUND, E.APP_MISMATCH, E.APP_INACTIVE, E.PAYLOAD_TOO_LARGE)
+
+#: ...and, on routes of signed-in users, about the access token.
+TOKEN_ERRORS = (*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED)
 
 
 def route_name(app_id: str, endpoint: str) -> str:
@@ -51,8 +55,13 @@ class RouterParts:
         self.proxies = proxies
         self._route_class = route_class
 
-    def router(self) -> APIRouter:
-        return APIRouter(route_class=self._route_class, generate_unique_id_function=operation_id)
+    def router(self, *, cache_control: str | None = None) -> APIRouter:
+        """A router of this instance's route class; ``cache_control`` makes its successful
+        answers cacheable (the one exception to ``no-store``: the JWK Set)."""
+        route_class = self._route_class
+        if cache_control is not None:
+            route_class = public_route_class(route_class, cache_control)
+        return APIRouter(route_class=route_class, generate_unique_id_function=operation_id)
 
     def name(self, endpoint: str) -> str:
         return route_name(self.service.app_id, endpoint)

@@ -155,3 +155,22 @@ class PlanChangeRequest(_Strict):
     email: Email | None = None
     proof: Annotated[str, StringConstraints(max_length=4096)] | None = None
     app_id: AppId | None = None
+
+
+class PasswordChangeRequest(_Strict):
+    current_password: Password
+    new_password: Password
+    app_id: AppId | None = None
+
+
+class EraseRequest(_Strict):
+    """``{"confirm": true}``: erasure cannot be undone, so the client must say so."""
+
+    confirm: bool
+    app_id: AppId | None = None
+
+    @model_validator(mode="after")
+    def _confirmed(self) -> EraseRequest:
+        if self.confirm is not True:
+            raise ValueError("confirm: must be true (the erasure cannot be undone)")
+        return self

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..records import DEFAULT_PLAN, DEFAULT_ROLE, UserRecord
+from ..services.sessions import SessionView
 
 
 class AddressOut(BaseModel):
@@ -69,6 +70,37 @@ class LoginResponse(TokenResponse):
 
 class MessageResponse(BaseModel):
     message: str
+
+
+class SessionResponse(BaseModel):
+    """One live session of the caller in this app."""
+
+    session_id: str
+    provider: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+    @classmethod
+    def from_view(cls, view: SessionView) -> SessionResponse:
+        session = view.session
+        return cls(
+            session_id=session.session_id,
+            provider=session.provider,
+            created_at=session.auth_time,
+            last_used_at=session.last_used_at,
+            expires_at=session.ends_at(),
+            user_agent=session.user_agent,
+            ip=session.ip,
+            current=view.current,
+        )
+
+
+class SessionsResponse(BaseModel):
+    sessions: list[SessionResponse]
 
 
 class AppConfigResponse(BaseModel):

@@ -1,4 +1,5 @@
-"""``POST /refresh`` and ``POST /logout``: continuing and ending sessions."""
+"""``POST /refresh``, ``POST /logout``, ``GET /sessions``, ``DELETE /sessions/{id}``: continuing,
+listing and ending sessions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .client_ip import client_context
 from .openapi import REFRESH_EXAMPLES, error_responses
 from .parts import APP_ERRORS, AppIdHeader, RouterParts
 from .requests import RefreshRequest
-from .responses import MessageResponse, TokenResponse
+from .responses import MessageResponse, SessionResponse, SessionsResponse, TokenResponse
 
 
 def build_session_router(parts: RouterParts) -> APIRouter:
@@ -39,7 +40,7 @@ def build_session_router(parts: RouterParts) -> APIRouter:
         x_app_id: AppIdHeader = None,
     ) -> TokenResponse:
         await service.apps.check_requested(body.app_id or x_app_id)
-        issued = await service.sessions.refresh(
+        issued = await service.refresh.refresh(
             body.refresh_token, client_context(request, parts.proxies)
         )
         return TokenResponse(
@@ -64,5 +65,41 @@ def build_session_router(parts: RouterParts) -> APIRouter:
         await service.apps.for_signed_in_user(x_app_id)
         await service.sessions.logout(user, client_context(request, parts.proxies))
         return MessageResponse(message="Successfully logged out")
+
+    @router.get(
+        "/sessions",
+        name=parts.name("list_sessions"),
+        response_model=SessionsResponse,
+        tags=["sessions"],
+        summary="The caller's live sessions in this app (their devices), newest first",
+        responses=error_responses(*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED),
+    )
+    async def list_sessions(
+        user: CurrentUser = Depends(parts.dependencies.current_user),
+        x_app_id: AppIdHeader = None,
+    ) -> SessionsResponse:
+        await service.apps.for_signed_in_user(x_app_id)
+        views = await service.sessions.list_live(user)
+        return SessionsResponse(sessions=[SessionResponse.from_view(view) for view in views])
+
+    @router.delete(
+        "/sessions/{session_id}",
+        name=parts.name("end_session"),
+        response_model=MessageResponse,
+        tags=["sessions"],
+        summary="End one of the caller's sessions (the current one too: a logout of that device)",
+        responses=error_responses(
+            *APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED, E.SESSION_NOT_FOUND
+        ),
+    )
+    async def end_session(
+        session_id: str,
+        request: Request,
+        user: CurrentUser = Depends(parts.dependencies.current_user),
+        x_app_id: AppIdHeader = None,
+    ) -> MessageResponse:
+        await service.apps.for_signed_in_user(x_app_id)
+        await service.sessions.end_one(user, session_id, client_context(request, parts.proxies))
+        return MessageResponse(message="Session ended")
 
     return router

@@ -11,11 +11,9 @@ from ..records import UserRecord
 from ..tokens import CurrentUser
 from .client_ip import client_context
 from .openapi import PLAN_EXAMPLES, PROFILE_EXAMPLES, error_responses
-from .parts import APP_ERRORS, AppIdHeader, RouterParts
+from .parts import TOKEN_ERRORS, AppIdHeader, RouterParts
 from .requests import PlanChangeRequest, ProfileUpdate
 from .responses import MessageResponse, UserResponse
-
-TOKEN_ERRORS = (*APP_ERRORS, E.INVALID_TOKEN, E.TOKEN_EXPIRED)
 
 
 def build_user_router(parts: RouterParts) -> APIRouter:

@@ -9,6 +9,8 @@ bottom: the app check (:mod:`.apps`), the credential (:mod:`.native_accounts` wi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ..clock import Clock
 from ..config import TracheaSettings
 from ..firebase import FirebaseVerifier
@@ -22,15 +24,18 @@ from .firebase_accounts import FirebaseAccounts
 from .health import HealthCheck
 from .lifecycle import AccountLifecycle
 from .native_accounts import NativeAccounts
+from .password_change import PasswordChange
 from .plans import PlanPolicy, PlanService
 from .profile import ProfileService
-from .sessions import SessionService
+from .refresh import RefreshService
+from .sessions import SessionService, SessionView
 from .throttle import LoginThrottle
 
 
 class AuthService:
     """Every rule of one app, in parts: ``apps``, ``sign_in_screen``, ``native``, ``firebase``,
-    ``sessions``, ``profile``, ``lifecycle``, ``plans`` and ``health``."""
+    ``sessions``, ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans`` and
+    ``health``."""
 
     def __init__(
         self,
@@ -48,16 +53,27 @@ class AuthService:
         self.apps = AppGuard(self.app_record, store.apps)
         self.sign_in_screen = SignInScreenReader(self.apps, settings.password_min_length)
         auditor = self.auditor = Auditor(store.audit, app_id)
-        self.sessions = SessionService(settings, store, tokens, clock, self.apps, auditor)
+        self.sessions = SessionService(settings, store, tokens, clock, auditor)
+        self.refresh = RefreshService(settings, store, clock, self.apps, self.sessions, auditor)
         throttle = LoginThrottle(store.login_failures, settings, auditor)
+        self.passwords = PasswordChange(settings, store, hasher, throttle, self.sessions, auditor)
         self.native = NativeAccounts(
             settings, store, hasher, self.apps, throttle, self.sessions, auditor
         )
         self.firebase = FirebaseAccounts(app_id, store, firebase, self.apps, self.sessions, auditor)
         self.profile = ProfileService(store, self.sessions)
-        self.lifecycle = AccountLifecycle(store, self.sessions, auditor)
+        self.lifecycle = AccountLifecycle(
+            store,
+            self.sessions,
+            auditor,
+            reauth_max_age=timedelta(minutes=settings.reauth_max_age_minutes),
+            firebase_for_erasure=firebase if settings.erase_firebase_user else None,
+            clock=clock,
+        )
         self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
         self.health = HealthCheck(store, self.app_record, firebase is not None)
+        #: The public JWK Set of the keys that verify this app's tokens (current first).
+        self.jwks = tokens.jwks
 
 
 __all__ = [
@@ -66,6 +82,7 @@ __all__ = [
     "ClientContext",
     "IssuedTokens",
     "PlanPolicy",
+    "SessionView",
     "SignIn",
     "SignInScreen",
 ]

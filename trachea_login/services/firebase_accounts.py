@@ -101,17 +101,20 @@ class FirebaseAccounts:
 
     async def _fill(self, decision: FillProfile) -> UserRecord:
         user = decision.user
-        if decision.ends_sessions:
-            # Firebase gave this uid to the proven owner of an address that was unproven
-            # until now (with "one account per email", the owner's Google sign-in takes
-            # over an unverified email+password account): whoever held the account before
-            # loses every session.
-            await self._sessions.end_all(user.id)
         if not decision.fields:
             return user
         users = self._store.users
         try:
-            return await users.update_fields(user.id, decision.fields) or user
+            # ends_sessions: Firebase gave this uid to the proven owner of an address that was
+            # unproven until now (with "one account per email", the owner's Google sign-in
+            # takes over an unverified email+password account): whoever held the account
+            # before loses every session, in the same write.
+            return (
+                await users.update_fields(
+                    user.id, decision.fields, end_sessions=decision.ends_sessions
+                )
+                or user
+            )
         except DuplicateKeyError:  # the email belongs to another account: keep the rest
             rest = {
                 k: v for k, v in decision.fields.items() if k not in ("email", "email_verified")
@@ -123,18 +126,22 @@ class FirebaseAccounts:
         holds that email. ``None`` when it changed meanwhile."""
         holder = decision.holder
         unset = ("password_hash",) if decision.removes_password else ()
+        # ends_sessions: the same write ends every session the holder had.
         linked = await self._store.users.link_firebase(
-            holder.id, identity.email or "", decision.fields, unset
+            holder.id,
+            identity.email or "",
+            decision.fields,
+            unset,
+            end_sessions=decision.ends_sessions,
         )
         if linked is not None:
-            revoked = await self._sessions.end_all(holder.id) if decision.ends_sessions else 0
             await self._auditor.record(
                 "account_linked",
                 ClientContext(),
                 user_id=holder.id,
                 method=identity.provider,
                 password_removed=decision.removes_password,
-                revoked=revoked,
+                sessions_ended=decision.ends_sessions,
             )
         return linked
 

@@ -1,27 +1,117 @@
-"""An account's life cycle: deactivation (``DELETE /users/me``).
+"""An account's life cycle: deactivation, reactivation, ending every session, erasure.
 
-Deactivation is account-wide: one person has one user document with one ``is_active``, so it
-stops sign-in in every app and ends every session of the account in every app.
+Each is account-wide (one person has one user document, shared by every app) and takes
+effect with one atomic write of that document, so a crash right after it never leaves a
+session alive that should be dead; what follows it is cleanup that may fail without
+consequence. The module-level functions are the one implementation: the signed-in user's own
+routes (:class:`AccountLifecycle`), the product backend's ``trachea.users`` and the
+``trachea-login users ...`` commands all call them.
+
+- Deactivation ends every session and stops sign-in; reactivation lets the person sign in
+  again but never revives a session (it ends the ones a racing sign-in may have made).
+- Erasure (GDPR Art. 17, App Store in-app deletion) leaves ``{_id, erased_at}`` and nothing
+  personal, frees the username and email, deletes the person's session documents, removes IP
+  and user agent from their audit events and, when configured, deletes their Firebase user.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+
+from ..clock import Clock
+from ..errors import ErrorCode, TracheaError
+from ..firebase import FirebaseVerifier
+from ..records import UserRecord
 from ..store import Store
 from ..tokens import CurrentUser
 from .audit import Auditor
 from .context import ClientContext
 from .sessions import SessionService
 
+logger = logging.getLogger("trachea_login")
+
+
+async def deactivate_account(store: Store, user_id: ObjectId) -> UserRecord | None:
+    """Deactivate the account; its sessions end in the same write. ``None``: no such user."""
+    return await store.users.set_active(user_id, False)
+
+
+async def reactivate_account(store: Store, user_id: ObjectId) -> UserRecord | None:
+    """Let the person sign in again; no session ended before or during the deactivation comes
+    back. ``None``: no such user."""
+    return await store.users.set_active(user_id, True)
+
+
+async def end_account_sessions(store: Store, user_id: ObjectId) -> UserRecord | None:
+    """End every session of the account in every app. ``None``: no such user."""
+    return await store.users.end_account_sessions(user_id)
+
+
+async def erase_account(
+    store: Store, user_id: ObjectId, *, firebase: FirebaseVerifier | None = None
+) -> bool:
+    """Erase the person's data; ``firebase`` (when given) also deletes their Firebase user.
+    Idempotent: run it again to finish an erasure interrupted after its first write. Whether
+    the user existed."""
+    before = await store.users.get(user_id)
+    if not await store.users.erase(user_id):
+        return False
+    await store.sessions.delete_all_of(user_id)
+    await store.audit.scrub_client_details(user_id)
+    if firebase is not None and before is not None and before.firebase_uid:
+        await firebase.delete_user(before.firebase_uid)
+    return True
+
+
+def require_recent_sign_in(user: CurrentUser, max_age: timedelta, now: datetime) -> None:
+    """401 ``REAUTHENTICATION_REQUIRED`` (RFC 9470) unless the token's session signed in within
+    ``max_age``: the client signs in again, then retries."""
+    seconds = int(max_age.total_seconds())
+    if user.auth_time is None or now.timestamp() - user.auth_time > seconds:
+        raise TracheaError(
+            ErrorCode.REAUTHENTICATION_REQUIRED,
+            headers={
+                "WWW-Authenticate": (
+                    f'Bearer error="insufficient_user_authentication", max_age={seconds}'
+                )
+            },
+        )
+
 
 class AccountLifecycle:
-    def __init__(self, store: Store, sessions: SessionService, auditor: Auditor) -> None:
+    """The signed-in user's own account actions (``DELETE /users/me``, ``POST
+    /users/me/erase``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        sessions: SessionService,
+        auditor: Auditor,
+        *,
+        reauth_max_age: timedelta,
+        firebase_for_erasure: FirebaseVerifier | None,
+        clock: Clock,
+    ) -> None:
+        self._clock = clock
         self._store = store
         self._sessions = sessions
         self._auditor = auditor
+        self._reauth_max_age = reauth_max_age
+        self.firebase_for_erasure = firebase_for_erasure
 
     async def deactivate(self, user: CurrentUser, client: ClientContext) -> None:
-        """Deactivate the signed-in user's account and end all its sessions."""
+        """Deactivate the signed-in user's account and end all its sessions (one write)."""
         record = await self._sessions.require_live(user)
-        await self._store.users.set_active(record.id, False)
-        await self._sessions.end_all(record.id)
+        await deactivate_account(self._store, record.id)
         await self._auditor.record("deactivate", client, user_id=record.id)
+
+    async def erase(self, user: CurrentUser, client: ClientContext) -> None:
+        """Erase the signed-in user's data; needs a recent sign-in."""
+        record = await self._sessions.require_live(user)
+        require_recent_sign_in(user, self._reauth_max_age, self._clock.now())
+        await erase_account(self._store, record.id, firebase=self.firebase_for_erasure)
+        # No IP or user agent: the event outlives the erasure.
+        await self._auditor.record("erased", ClientContext(), user_id=record.id, actor="user")

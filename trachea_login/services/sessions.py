@@ -1,17 +1,24 @@
-"""Sessions: a sign-in's tokens, their rotation on refresh, logout, and the live-session check.
+"""Sessions: starting one at sign-in, listing and ending them, and the live-session check.
 
-A session is one sign-in (``sid``), continued by its chain of rotated refresh tokens. A refresh
-token is single use: rotation is one conditional write, so of concurrent refreshes with one
-token exactly one wins; presenting a rotated token again is reuse and revokes every refresh
-token of that user for this app.
+A session is one sign-in (``sid``), continued by its chain of rotated refresh tokens
+(:mod:`.refresh`). Every way a session ends is one atomic single-document write, so a crash
+between two writes never leaves alive a session that should be dead:
+
+- one session (``DELETE /sessions/{id}``): its ``sessions`` document is marked ended;
+- every session of the user in this app (logout, refresh-token reuse): the user's app entry
+  gets a cutoff time (``sessions_valid_after``);
+- every session of the account in every app (deactivation, password change, erasure, account
+  takeover defences): the user document gets a cutoff time, or is erased.
+
+A session is live when :func:`why_not_live` finds nothing: it is checked on every refresh and by
+our own routes, so the cutoffs take effect at once there.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from datetime import timedelta
-from enum import Enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 
@@ -19,32 +26,61 @@ from ..clock import Clock
 from ..config import TracheaSettings
 from ..errors import ErrorCode, TracheaError
 from ..methods import NATIVE_METHOD
-from ..records import DEFAULT_PLAN, DEFAULT_ROLE, RefreshTokenRecord, UserRecord
+from ..records import DEFAULT_PLAN, DEFAULT_ROLE, SessionRecord, UserRecord
 from ..store import Store, object_id
 from ..tokens import AccessTokens, CurrentUser, hash_refresh_token, new_refresh_token
-from .apps import AppGuard
 from .audit import Auditor
 from .context import ClientContext, IssuedTokens
 
-logger = logging.getLogger("trachea_login")
+_ONE_MILLISECOND = timedelta(milliseconds=1)
 
 
-class RefreshVerdict(Enum):
-    ROTATE = "rotate"
-    REUSE = "reuse"
-    INVALID = "invalid"
+def why_not_live(
+    session: SessionRecord | None, user: UserRecord | None, app_id: str, now: datetime
+) -> str | None:
+    """Why a session is not live (``None`` when it is): the rule every refresh and every one
+    of our routes applies."""
+    if session is None or session.app_id != app_id:
+        return "unknown session"
+    if user is None or user.erased_at is not None or user.id != session.user_id:
+        return "no such account"
+    if not user.is_active:
+        return "account deactivated"
+    if session.ended_at is not None:
+        return "session ended"
+    if session.ends_at() <= now:
+        return "session expired"
+    membership = user.membership(app_id)
+    if membership is None:
+        return "not a member of this app"
+    app_cutoff = membership.sessions_valid_after
+    if app_cutoff is not None and session.auth_time <= app_cutoff:
+        return "signed out in this app"
+    account_cutoff = user.sessions_valid_after
+    if (
+        account_cutoff is not None
+        and session.auth_time <= account_cutoff
+        and session.session_id != user.session_spared
+    ):
+        return "signed out of the account"
+    return None
 
 
-def judge_presented_token(token: RefreshTokenRecord | None, app_id: str) -> RefreshVerdict:
-    """What presenting this stored refresh token must do: rotate it (active), detect reuse
-    (already rotated), or refuse it (unknown, another app's, revoked)."""
-    if token is None or token.app_id != app_id:
-        return RefreshVerdict.INVALID
-    if token.is_rotated:
-        return RefreshVerdict.REUSE
-    if not token.is_active:
-        return RefreshVerdict.INVALID
-    return RefreshVerdict.ROTATE
+def sign_in_time(user: UserRecord, app_id: str, now: datetime) -> datetime:
+    """A new session's ``auth_time``: now, and always after any cutoff the user record shows
+    (a sign-in that itself ended the account's old sessions must not end its own)."""
+    membership = user.membership(app_id)
+    cutoffs = [user.sessions_valid_after, membership.sessions_valid_after if membership else None]
+    return max([now, *(cutoff + _ONE_MILLISECOND for cutoff in cutoffs if cutoff is not None)])
+
+
+def subject_of(user: UserRecord, provider: str) -> str:
+    """The access token's ``sub``: the Firebase uid for Firebase sign-ins; for native ones the
+    username, or the email of a native account that has none (accounts trachea-login 0.1.x
+    created by email sign-up, carried over by ``db migrate``: 0.1.x's ``sub`` was their email
+    too). Never empty: the user id when an account has neither."""
+    chosen = (user.username or user.email) if provider == NATIVE_METHOD else user.firebase_uid
+    return chosen or user.uid
 
 
 def user_object_id(user: CurrentUser) -> ObjectId:
@@ -55,6 +91,14 @@ def user_object_id(user: CurrentUser) -> ObjectId:
     return oid
 
 
+@dataclass(frozen=True)
+class SessionView:
+    """A live session as ``GET /sessions`` shows it."""
+
+    session: SessionRecord
+    current: bool
+
+
 class SessionService:
     def __init__(
         self,
@@ -62,140 +106,108 @@ class SessionService:
         store: Store,
         tokens: AccessTokens,
         clock: Clock,
-        guard: AppGuard,
         auditor: Auditor,
     ) -> None:
         self.app_id = settings.app_id
         self._store = store
         self._tokens = tokens
         self._clock = clock
-        self._guard = guard
         self._auditor = auditor
-        self._refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
+        self.refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
+        self.max_lifetime = timedelta(days=settings.session_max_days)
+
+    @property
+    def access_expires_in(self) -> int:
+        """The access token's lifetime in seconds (the responses' ``expires_in``)."""
+        return self._tokens.expires_in
 
     # -- starting a session ------------------------------------------------------------------
 
     async def start(self, user: UserRecord, provider: str, client: ClientContext) -> IssuedTokens:
-        """A new session for a user who just signed in with ``provider``."""
+        """A new session for a user who just signed in with ``provider`` (one write)."""
+        auth_time = sign_in_time(user, self.app_id, self._clock.now())
         session_id = uuid.uuid4().hex
-        refresh_token = await self._new_refresh_token(user.id, session_id, provider)
-        await self._auditor.record("login", client, user_id=user.id, method=provider)
+        refresh_token = new_refresh_token(session_id)
+        expires_at = auth_time + self.max_lifetime
+        await self._store.sessions.insert(
+            session_id,
+            user_id=user.id,
+            app_id=self.app_id,
+            provider=provider,
+            auth_time=auth_time,
+            expires_at=expires_at,
+            refresh_hash=hash_refresh_token(refresh_token),
+            refresh_expires_at=min(auth_time + self.refresh_lifetime, expires_at),
+            ip=client.ip,
+            user_agent=client.user_agent,
+        )
+        await self._auditor.record(
+            "login", client, user_id=user.id, method=provider, session_id=session_id
+        )
         return IssuedTokens(
-            access_token=self._access_token(user, provider, session_id),
+            access_token=self.access_token(user, provider, session_id, auth_time),
             refresh_token=refresh_token,
             expires_in=self._tokens.expires_in,
         )
 
-    async def _new_refresh_token(
-        self, user_id: ObjectId, session_id: str, provider: str, parent_hash: str | None = None
+    def access_token(
+        self, user: UserRecord, provider: str, session_id: str, auth_time: datetime
     ) -> str:
-        """A new refresh token of the session, stored as its hash; returns the token."""
-        token = new_refresh_token()
-        await self._store.refresh_tokens.insert(
-            hash_refresh_token(token),
-            user_id=user_id,
-            app_id=self.app_id,
-            session_id=session_id,
-            provider=provider,
-            expires_at=self._clock.now() + self._refresh_lifetime,
-            parent_hash=parent_hash,
-        )
-        return token
-
-    def _access_token(self, user: UserRecord, provider: str, session_id: str) -> str:
         membership = user.membership(self.app_id)
-        sub = user.username if provider == NATIVE_METHOD else user.firebase_uid
         return self._tokens.issue(
-            sub=sub or "",
+            sub=subject_of(user, provider),
             uid=user.uid,
             role=membership.role if membership else DEFAULT_ROLE,
             plan=membership.plan if membership else DEFAULT_PLAN,
             provider=provider,
             session_id=session_id,
+            auth_time=auth_time,
         )
-
-    # -- refresh -----------------------------------------------------------------------------
-
-    async def refresh(self, refresh_token: str, client: ClientContext) -> IssuedTokens:
-        """Rotate a refresh token: exactly one of any concurrent uses succeeds; presenting a
-        rotated token again revokes every refresh token of that user for this app."""
-        app = await self._guard.active(client)
-        tokens = self._store.refresh_tokens
-        old_hash = hash_refresh_token(refresh_token)
-        old = await tokens.get(old_hash)
-        verdict = judge_presented_token(old, self.app_id)
-        if verdict is RefreshVerdict.REUSE:
-            assert old is not None
-            await self._reuse_detected(old, client)
-        if verdict is not RefreshVerdict.ROTATE:
-            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
-        assert old is not None
-        # A method the operator has since disabled does not live on through refreshes.
-        self._guard.require_method(app, old.provider)
-
-        # The successor is written before the old token is rotated, so whoever later sees the
-        # old token "rotated" and revokes the family also revokes this successor.
-        new_token = await self._new_refresh_token(
-            old.user_id, old.session_id, old.provider, old_hash
-        )
-        new_hash = hash_refresh_token(new_token)
-        if await tokens.rotate(old_hash, self.app_id, replaced_by=new_hash) is None:
-            await tokens.delete(new_hash)
-            current = await tokens.get(old_hash)
-            if current is not None and current.is_rotated:
-                await self._reuse_detected(current, client)
-            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
-
-        user = await self._store.users.get(old.user_id)
-        if user is None or not user.is_active or user.membership(self.app_id) is None:
-            await tokens.revoke_all(old.user_id, self.app_id)
-            raise TracheaError(ErrorCode.REFRESH_TOKEN_INVALID)
-        await self._auditor.record("refresh", client, user_id=old.user_id)
-        return IssuedTokens(
-            access_token=self._access_token(user, old.provider, old.session_id),
-            refresh_token=new_token,
-            expires_in=self._tokens.expires_in,
-        )
-
-    async def _reuse_detected(self, token: RefreshTokenRecord, client: ClientContext) -> None:
-        revoked = await self._store.refresh_tokens.revoke_all(token.user_id, self.app_id)
-        logger.warning(
-            "refresh token reuse detected for user %s in app %s (%d revoked)",
-            token.user_id,
-            self.app_id,
-            revoked,
-        )
-        await self._auditor.record(
-            "refresh_reuse_detected", client, user_id=token.user_id, revoked=revoked
-        )
-        raise TracheaError(ErrorCode.REFRESH_TOKEN_REUSE)
-
-    # -- ending sessions ---------------------------------------------------------------------
-
-    async def logout(self, user: CurrentUser, client: ClientContext) -> int:
-        """Revoke every refresh token of the user in this app; how many were active."""
-        user_id = user_object_id(user)
-        revoked = await self._store.refresh_tokens.revoke_all(user_id, self.app_id)
-        await self._auditor.record("logout", client, user_id=user_id, revoked=revoked)
-        return revoked
-
-    async def end_all(self, user_id: ObjectId) -> int:
-        """Revoke every refresh token of the account, in every app."""
-        return await self._store.refresh_tokens.revoke_all(user_id)
 
     # -- the live-session check of our own routes --------------------------------------------
 
     async def require_live(self, user: CurrentUser) -> UserRecord:
         """The token's user; 401 when the account no longer exists, is deactivated, or this
-        token's session has ended (logout, refresh-token reuse, account takeover)."""
+        token's session has ended (logout, refresh-token reuse, deletion, password change,
+        account takeover). Two reads: the user and the session."""
         record = await self._store.users.get(user_object_id(user))
         if record is None or not record.is_active:
             raise TracheaError(ErrorCode.INVALID_TOKEN, "This account no longer exists.")
-        # After logout, reuse detection, deactivation or an account takeover the session's
-        # refresh tokens are revoked, and our routes refuse its access tokens at once (product
-        # routes rely on their short expiry).
-        if not await self._store.refresh_tokens.session_active(
-            record.id, self.app_id, user.session_id
-        ):
+        session = await self._store.sessions.get(user.session_id)
+        if why_not_live(session, record, self.app_id, self._clock.now()) is not None:
             raise TracheaError(ErrorCode.INVALID_TOKEN, "This session has ended; sign in again.")
         return record
+
+    # -- listing and ending sessions ---------------------------------------------------------
+
+    async def list_live(self, user: CurrentUser) -> list[SessionView]:
+        """The caller's live sessions in this app, newest sign-in first."""
+        record = await self.require_live(user)
+        membership = record.membership(self.app_id)
+        since = membership.sessions_valid_after if membership else None
+        now = self._clock.now()
+        sessions = await self._store.sessions.live_of(record.id, self.app_id, since=since)
+        return [
+            SessionView(session, current=session.session_id == user.session_id)
+            for session in sessions
+            if why_not_live(session, record, self.app_id, now) is None
+        ]
+
+    async def end_one(self, user: CurrentUser, session_id: str, client: ClientContext) -> None:
+        """End one of the caller's live sessions in this app (the current one too: a logout of
+        that device); 404 ``SESSION_NOT_FOUND`` alike for another's and for a dead one."""
+        record = await self.require_live(user)
+        target = await self._store.sessions.get(session_id)
+        if target is None or why_not_live(target, record, self.app_id, self._clock.now()):
+            raise TracheaError(ErrorCode.SESSION_NOT_FOUND)
+        if not await self._store.sessions.end(session_id, record.id, self.app_id):
+            raise TracheaError(ErrorCode.SESSION_NOT_FOUND)
+        await self._auditor.record(
+            "session_ended", client, user_id=record.id, session_id=session_id, reason="user"
+        )
+
+    async def logout(self, user: CurrentUser, client: ClientContext) -> None:
+        """End every session of the user in this app: one write of the app entry's cutoff."""
+        user_id = user_object_id(user)
+        await self._store.users.end_app_sessions(user_id, self.app_id)
+        await self._auditor.record("logout", client, user_id=user_id, session_id=user.session_id)

@@ -16,6 +16,7 @@ from .apps import AppStore
 from .audit import AuditLog
 from .login_failures import LoginFailures, ThrottleRule
 from .refresh_tokens import RefreshTokenStore
+from .sessions import SessionStore
 from .users import UserStore, object_id
 
 
@@ -25,24 +26,35 @@ class Store:
     def __init__(
         self, database: Any, *, clock: Clock | None = None, audit_retention_days: int = 90
     ) -> None:
-        clock = clock or SystemClock()
+        clock = self.clock = clock or SystemClock()
         self.database = database
         self.apps = AppStore(database, clock)
         self.users = UserStore(database, clock)
+        self.sessions = SessionStore(database, clock)
         self.refresh_tokens = RefreshTokenStore(database, clock)
         self.login_failures = LoginFailures(database, clock)
         self.audit = AuditLog(database, clock, retention_days=audit_retention_days)
+
+    def _parts(self) -> tuple[Any, ...]:
+        return (
+            self.apps,
+            self.users,
+            self.sessions,
+            self.refresh_tokens,
+            self.login_failures,
+            self.audit,
+        )
 
     def rebind(self, database: Any) -> None:
         """Point every collection at ``database`` (a new client after a restart), in place:
         the services keep the same store objects."""
         self.database = database
-        for part in (self.apps, self.users, self.refresh_tokens, self.login_failures, self.audit):
+        for part in self._parts():
             part.collection = database[part.collection.name]
 
     async def ensure_indexes(self) -> None:
         """Create every index; safe to run at each startup (MongoDB ignores existing ones)."""
-        for part in (self.apps, self.users, self.refresh_tokens, self.login_failures, self.audit):
+        for part in self._parts():
             await part.ensure_indexes()
 
 
@@ -51,6 +63,7 @@ __all__ = [
     "AuditLog",
     "LoginFailures",
     "RefreshTokenStore",
+    "SessionStore",
     "Store",
     "ThrottleRule",
     "UserStore",

@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from ..clock import Clock
+from ..errors import TracheaConfigError
 from ..records import AppRecord
 from ._documents import aware
 
@@ -23,6 +24,12 @@ _CHANGEABLE = {
 
 
 def _record(doc: Mapping[str, Any]) -> AppRecord:
+    if "app_secret_hash" not in doc:
+        # trachea-login 0.1.x stored "app_secret"; its databases are upgraded by the command.
+        raise TracheaConfigError(
+            f"App '{doc.get('app_id')}' is stored in another layout (trachea-login 0.1.x?): "
+            "upgrade the database with: trachea-login db migrate (see docs/upgrading.md)"
+        )
     return AppRecord(
         app_id=doc["app_id"],
         name=doc.get("name", doc["app_id"]),

@@ -64,3 +64,10 @@ class AuditLog:
             " ".join(f"{key}={value}" for key, value in details.items() if value is not None),
         )
         await self.collection.insert_one(doc)
+
+    async def scrub_client_details(self, user_id: Any) -> int:
+        """Remove IP and user agent from every event of the person (erasure); how many."""
+        result = await self.collection.update_many(  # user_at
+            {"user_id": user_id}, {"$unset": {"ip": "", "user_agent": ""}}
+        )
+        return int(result.modified_count)

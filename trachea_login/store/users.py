@@ -59,6 +59,7 @@ def _membership(entry: Mapping[str, Any]) -> Membership:
         role=entry.get("role", DEFAULT_ROLE),
         plan=entry.get("plan", DEFAULT_PLAN),
         joined_at=aware(entry.get("joined_at")),
+        sessions_valid_after=aware(entry.get("sessions_valid_after")),
     )
 
 
@@ -77,8 +78,11 @@ def _record(doc: Mapping[str, Any]) -> UserRecord:
         date_of_birth=doc.get("date_of_birth"),
         address=dict(address) if isinstance(address, Mapping) else None,
         provider=doc.get("provider"),
-        is_active=bool(doc.get("is_active", True)),
+        is_active=bool(doc.get("is_active", True)) and "erased_at" not in doc,
         apps=tuple(_membership(entry) for entry in doc.get("apps", ()) if isinstance(entry, dict)),
+        sessions_valid_after=aware(doc.get("sessions_valid_after")),
+        session_spared=doc.get("session_spared"),
+        erased_at=aware(doc.get("erased_at")),
         created_at=aware(doc.get("created_at")),
         updated_at=aware(doc.get("updated_at")),
     )
@@ -95,13 +99,23 @@ def _checked(fields: Mapping[str, Any]) -> None:
 
 
 def _update(
-    now: datetime, set_fields: Mapping[str, Any], unset_fields: Iterable[str] = ()
+    now: datetime,
+    set_fields: Mapping[str, Any],
+    unset_fields: Iterable[str] = (),
+    *,
+    end_sessions: bool = False,
 ) -> dict[str, Any]:
-    """``$set``/``$unset`` for top-level fields; a ``None`` value is an ``$unset``."""
+    """``$set``/``$unset`` for top-level fields; a ``None`` value is an ``$unset``.
+
+    ``end_sessions``: in the same write, every session of the account signed in until now ends
+    (no session is spared)."""
     _checked(set_fields)
     _checked(dict.fromkeys(unset_fields))
     to_set = {name: value for name, value in set_fields.items() if value is not None}
     to_unset = {name for name, value in set_fields.items() if value is None} | set(unset_fields)
+    if end_sessions:
+        to_set["sessions_valid_after"] = now
+        to_unset.add("session_spared")
     update: dict[str, Any] = {"$set": {**to_set, "updated_at": now}}
     if to_unset:
         update["$unset"] = dict.fromkeys(sorted(to_unset), "")
@@ -166,7 +180,7 @@ class UserStore:
         """
         now = self._clock.now()
         await self.collection.update_one(
-            {"_id": user_id, "apps.app_id": {"$ne": app_id}},
+            {"_id": user_id, "apps.app_id": {"$ne": app_id}, "erased_at": {"$exists": False}},
             {"$push": {"apps": _new_entry(app_id, now)}, "$set": {"updated_at": now}},
         )
         return await self.get(user_id)
@@ -176,14 +190,17 @@ class UserStore:
         user_id: ObjectId,
         set_fields: Mapping[str, Any],
         unset_fields: Iterable[str] = (),
+        *,
+        end_sessions: bool = False,
     ) -> UserRecord | None:
         """Set and unset top-level fields (a ``None`` value unsets); return the updated user.
+        With ``end_sessions``, the same write ends every session of the account.
 
         May raise ``DuplicateKeyError`` when a unique field (email) is taken.
         """
         doc = await self.collection.find_one_and_update(
-            {"_id": user_id},
-            _update(self._clock.now(), set_fields, unset_fields),
+            {"_id": user_id, "erased_at": {"$exists": False}},
+            _update(self._clock.now(), set_fields, unset_fields, end_sessions=end_sessions),
             return_document=ReturnDocument.AFTER,
         )
         return _record(doc) if doc else None
@@ -233,12 +250,15 @@ class UserStore:
         email: str,
         set_fields: Mapping[str, Any],
         unset_fields: Iterable[str] = (),
+        *,
+        end_sessions: bool = False,
     ) -> UserRecord | None:
         """Attach a Firebase identity to an account in one conditional update: only while the
-        account still has no ``firebase_uid`` and still holds ``email``. ``None`` otherwise."""
+        account still has no ``firebase_uid`` and still holds ``email``. ``None`` otherwise.
+        With ``end_sessions``, the same write ends every session the account had."""
         doc = await self.collection.find_one_and_update(
             {"_id": user_id, "firebase_uid": {"$exists": False}, "email": email},
-            _update(self._clock.now(), set_fields, unset_fields),
+            _update(self._clock.now(), set_fields, unset_fields, end_sessions=end_sessions),
             return_document=ReturnDocument.AFTER,
         )
         return _record(doc) if doc else None
@@ -253,4 +273,67 @@ class UserStore:
         return bool(result.modified_count)
 
     async def set_active(self, user_id: ObjectId, active: bool) -> UserRecord | None:
-        return await self.update_fields(user_id, {"is_active": active})
+        """Deactivate or reactivate the account. Either way the same write ends every session
+        signed in until now: a deactivated account's sessions never come back, and none made
+        while it was deactivated (by a racing sign-in) survives the reactivation."""
+        return await self.update_fields(user_id, {"is_active": active}, end_sessions=True)
+
+    async def end_app_sessions(self, user_id: ObjectId, app_id: str) -> bool:
+        """End every session of the user in one app signed in until now (logout, refresh-token
+        reuse): one write of the app entry's cutoff. Whether the user is a member."""
+        now = self._clock.now()
+        result = await self.collection.update_one(
+            {"_id": user_id, "apps.app_id": app_id},
+            {"$set": {"apps.$.sessions_valid_after": now, "updated_at": now}},
+        )
+        return bool(result.matched_count)
+
+    async def end_account_sessions(
+        self, user_id: ObjectId, *, spare: str | None = None
+    ) -> UserRecord | None:
+        """End every session of the account, in every app, signed in until now, except the
+        session ``spare``: one write."""
+        now = self._clock.now()
+        update: dict[str, Any] = {"$set": {"sessions_valid_after": now, "updated_at": now}}
+        if spare:
+            update["$set"]["session_spared"] = spare
+        else:
+            update["$unset"] = {"session_spared": ""}
+        doc = await self.collection.find_one_and_update(
+            {"_id": user_id, "erased_at": {"$exists": False}},
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+        return _record(doc) if doc else None
+
+    async def change_password(
+        self, user_id: ObjectId, old_hash: str, new_hash: str, *, spare: str
+    ) -> UserRecord | None:
+        """Replace the password hash, only if it is still ``old_hash``, and in the same write end
+        every other session of the account (all but ``spare``). ``None`` if it changed."""
+        now = self._clock.now()
+        doc = await self.collection.find_one_and_update(
+            {"_id": user_id, "password_hash": old_hash},
+            {
+                "$set": {
+                    "password_hash": new_hash,
+                    "sessions_valid_after": now,
+                    "session_spared": spare,
+                    "updated_at": now,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return _record(doc) if doc else None
+
+    async def erase(self, user_id: ObjectId) -> bool:
+        """Replace the person's document by ``{_id, erased_at}``: nothing personal is left, every
+        session ends (there is no account to be live in), and the username and email are free.
+        One write; idempotent (an erased document keeps its first ``erased_at``). Whether the
+        user exists."""
+        result = await self.collection.replace_one(
+            {"_id": user_id, "erased_at": {"$exists": False}}, {"erased_at": self._clock.now()}
+        )
+        if result.matched_count:
+            return True
+        return bool(await self.collection.count_documents({"_id": user_id}, limit=1))
