@@ -68,7 +68,7 @@ def test_the_embedded_database_without_its_extra_is_a_config_error_naming_it(mon
     from .conftest import JWT_SECRET
 
     monkeypatch.setitem(sys.modules, "mongomock_motor", None)  # as if it were not installed
-    with pytest.raises(TracheaConfigError, match=r"pip install 'trachea-login\[embedded\]'"):
+    with pytest.raises(TracheaConfigError, match=r"pip install 'trachea-login\[embedded\]>=0.2'"):
         open_database("mongomock://", "x")
     with pytest.raises(TracheaConfigError) as caught:
         TracheaLogin(

@@ -19,7 +19,7 @@ logger = logging.getLogger("trachea_login")
 
 #: How to install the embedded database (an optional extra: it needs Motor, which MongoDB has
 #: deprecated, so production installs do without it).
-EMBEDDED_EXTRA = "pip install 'trachea-login[embedded]'"
+EMBEDDED_EXTRA = "pip install 'trachea-login[embedded]>=0.2'"
 
 
 def open_database(mongo_uri: str, db_name: str, **client_options: Any) -> tuple[Any, Any]:

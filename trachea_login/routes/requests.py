@@ -23,9 +23,9 @@ from pydantic import (
 
 from ..identifiers import normalise_identifier
 from ..passwords import PASSWORD_MAX_LENGTH
+from ..phone_numbers import is_e164
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"  # checked on the normalised form
-E164_PATTERN = re.compile(r"\+[1-9][0-9]{1,14}")
 ISO_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 HTTP_URL_PATTERN = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
@@ -45,8 +45,7 @@ def _normalised(value: object) -> object:
 
 
 def _phone(value: str) -> str:
-    # fullmatch: "$" would also match before a trailing newline.
-    if not E164_PATTERN.fullmatch(value):
+    if not is_e164(value):
         raise ValueError("must be an E.164 phone number such as +14155550123")
     return value
 
