@@ -273,7 +273,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert body["status_code"] == status
     assert isinstance(body["message"], str) and body["message"]
     if status == 401:
-        assert response.headers.get("www-authenticate") == "Bearer"
+        challenge = 'Basic realm="trachea-login"' if code == "INVALID_CLIENT" else "Bearer"
+        assert response.headers.get("www-authenticate") == challenge
     if status in (429, 503):
         assert int(response.headers["retry-after"]) >= 1
     return body

@@ -82,9 +82,7 @@ class TracheaLogin:
             self.firebase,
             plan_policy,
         )
-        self.dependencies = deps.BoundDependencies(
-            self.tokens.verify, LiveCheck(self.service.sessions, self.clock)
-        )
+        self.dependencies = self._bind_dependencies()
         self.router: APIRouter = build_router(
             self.service,
             self.dependencies,
@@ -94,6 +92,15 @@ class TracheaLogin:
         )
         self.started = False
         self._closed = False
+
+    def _bind_dependencies(self) -> deps.BoundDependencies:
+        """The product app's dependencies of this instance: users' and service clients'."""
+        return deps.BoundDependencies(
+            self.tokens.verify,
+            LiveCheck(self.service.sessions, self.clock),
+            verify_client=self.tokens.verify_client,
+            client_live_check=self.service.client_live_check,
+        )
 
     def _open_store(self) -> Store:
         """The store on the given client, or on a client of our own made from the URI."""
@@ -166,6 +173,14 @@ class TracheaLogin:
         """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise.
         With ``live=True`` as :attr:`live_user` (the session live, levels from the database)."""
         return self.dependencies.require(role=role, plan=plan, live=live)
+
+    def require_scopes(self, *scopes: str, live: bool = False) -> deps.ClientDependency:
+        """Dependency for routes that service clients call (contract §10): a service token of
+        this app holding every one of ``scopes``; 403 ``INSUFFICIENT_SCOPE`` otherwise, and 401
+        ``INVALID_TOKEN`` for a user's token. A revoked client's tokens work until they expire;
+        with ``live=True`` they stop at once (the client read from the database, at most 2 s
+        old). Gives the :class:`~trachea_login.CurrentClient`."""
+        return self.dependencies.require_scopes(*scopes, live=live)
 
     async def verify_access_token(self, token: str) -> CurrentUser:
         """Verify an access token outside a request (e.g. a WebSocket handshake)."""

@@ -19,6 +19,7 @@ from ..store import Store
 from ..tokens import AccessTokens
 from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache
 from .audit import Auditor
+from .client_credentials import ClientCredentials, ClientLiveCheck, ServiceToken
 from .context import ClientContext, IssuedTokens, SignIn
 from .firebase_accounts import FirebaseAccounts
 from .health import HealthCheck
@@ -34,7 +35,8 @@ from .throttle import LoginThrottle
 
 class AuthService:
     """Every rule of one app, in parts: ``apps``, ``native``, ``firebase``, ``sessions``,
-    ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans`` and ``health``."""
+    ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans``, ``clients`` (service
+    clients' tokens) and ``health``."""
 
     def __init__(
         self,
@@ -69,6 +71,10 @@ class AuthService:
             clock=clock,
         )
         self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
+        self.clients = ClientCredentials(
+            app_id, store, tokens, hasher, self.apps, throttle, auditor
+        )
+        self.client_live_check = ClientLiveCheck(store, app_id, clock)
         self.health = HealthCheck(store, self.app_record, firebase is not None)
         #: The public JWK Set of the keys that verify this app's tokens (current first).
         self.jwks = tokens.jwks
@@ -80,6 +86,7 @@ __all__ = [
     "ClientContext",
     "IssuedTokens",
     "PlanPolicy",
+    "ServiceToken",
     "SessionView",
     "SignIn",
 ]

@@ -16,6 +16,7 @@ from .apps import AppStore
 from .audit import AuditLog
 from .login_failures import LoginFailures, ThrottleRule
 from .refresh_tokens import RefreshTokenStore
+from .service_clients import ServiceClientStore
 from .sessions import SessionStore
 from .users import UserStore, object_id
 
@@ -34,6 +35,7 @@ class Store:
         self.refresh_tokens = RefreshTokenStore(database, clock)
         self.login_failures = LoginFailures(database, clock)
         self.audit = AuditLog(database, clock, retention_days=audit_retention_days)
+        self.service_clients = ServiceClientStore(database, clock)
 
     def _parts(self) -> tuple[Any, ...]:
         return (
@@ -43,6 +45,7 @@ class Store:
             self.refresh_tokens,
             self.login_failures,
             self.audit,
+            self.service_clients,
         )
 
     def rebind(self, database: Any) -> None:
@@ -63,6 +66,7 @@ __all__ = [
     "AuditLog",
     "LoginFailures",
     "RefreshTokenStore",
+    "ServiceClientStore",
     "SessionStore",
     "Store",
     "ThrottleRule",
