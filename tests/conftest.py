@@ -23,7 +23,9 @@ from trachea_login import TracheaLogin, register_app
 from trachea_login.clock import AdjustableClock
 from trachea_login.services import APP_RECORD_MAX_AGE
 
-pytest_plugins = ["tests.conftest_firebase"]  # the session-wide Auth emulator fixture
+# The session-wide Auth emulator fixture, and our own plugin for product test suites (some of
+# our tests use its fixtures: trachea, trachea_client, issue_token ...).
+pytest_plugins = ["tests.conftest_firebase", "trachea_login.testing"]
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 ALL_METHODS = ("username", "password", "google", "apple", "facebook")

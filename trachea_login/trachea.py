@@ -14,6 +14,7 @@ from pymongo.errors import ConfigurationError, ConnectionFailure
 from . import deps
 from ._mongo import close_client, open_database
 from .admin import verify_app_secret
+from .app_users import AppUsers
 from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
@@ -42,6 +43,10 @@ class TracheaLogin:
 
     Construction validates everything that needs no I/O and raises ``TracheaConfigError``;
     :meth:`startup` (run by :attr:`lifespan`) checks the database and the app registration.
+
+    For the product's own backend: :attr:`users` (this app's users: ``get``, ``find``,
+    ``set_role``, ``set_plan``, ``deactivate``, ``reactivate``, ``end_sessions``, ``erase``;
+    the code of the CLI's ``users`` commands) and :attr:`database` (for its own collections).
     """
 
     def __init__(
@@ -68,11 +73,6 @@ class TracheaLogin:
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
         self.firebase = self._open_firebase()
-        if self.settings.erase_firebase_user and self.firebase is None:
-            raise TracheaConfigError(
-                "TRACHEA_ERASE_FIREBASE_USER needs Firebase: set TRACHEA_FIREBASE_CREDENTIALS "
-                "(or TRACHEA_FIREBASE_PROJECT_ID with the emulator), or leave it false"
-            )
         self.service = AuthService(
             self.settings,
             self.store,
@@ -83,6 +83,10 @@ class TracheaLogin:
             plan_policy,
         )
         self.dependencies = self._bind_dependencies()
+        lifecycle = self.service.lifecycle
+        self.users = AppUsers(
+            self.app_id, self.store, self.service.auditor, lifecycle.firebase_for_erasure
+        )
         self.router: APIRouter = build_router(
             self.service,
             self.dependencies,
@@ -121,11 +125,17 @@ class TracheaLogin:
         )
 
     def _open_firebase(self) -> FirebaseVerifier | None:
-        return FirebaseVerifier.from_settings(
+        firebase = FirebaseVerifier.from_settings(
             self.settings,
             instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
             clock=self.clock,
         )
+        if self.settings.erase_firebase_user and firebase is None:
+            raise TracheaConfigError(
+                "TRACHEA_ERASE_FIREBASE_USER needs Firebase: set TRACHEA_FIREBASE_CREDENTIALS "
+                "(or TRACHEA_FIREBASE_PROJECT_ID with the emulator), or leave it false"
+            )
+        return firebase
 
     def _reopen(self) -> None:
         """After a shutdown, recreate what it closed, so the app can start again (a second
@@ -136,11 +146,19 @@ class TracheaLogin:
         self.firebase = self.service.firebase.verifier = self._open_firebase()
         if self.settings.erase_firebase_user:
             self.service.lifecycle.firebase_for_erasure = self.firebase
+            self.users.firebase_for_erasure = self.firebase
         self._closed = False
 
     @property
     def app_id(self) -> str:
         return self.settings.app_id
+
+    @property
+    def database(self) -> Any:
+        """The database this instance uses (an async PyMongo database), for the product's own
+        collections. Our collections are ``apps``, ``users``, ``sessions``, ``refresh_tokens``,
+        ``login_failures``, ``audit_events`` and ``service_clients``: leave them to us."""
+        return self.store.database
 
     def route_name(self, endpoint: str) -> str:
         """The name of one of this instance's routes (``login``, ``refresh``, ``read_me`` ...),
