@@ -271,3 +271,15 @@ async def test_a_verified_service_token_is_remembered_as_a_client(served):
     tokens.verify_client(token)
     cached = tokens.cache.get(token, int(served.clock.seconds()))
     assert isinstance(cached, CurrentClient) and cached.scopes == ("reports:read", "users:read")
+
+
+async def test_a_live_route_uses_the_scopes_the_client_still_holds(served):
+    """If an operator takes a scope away from a client's document (mongosh), live routes stop
+    honouring it at once, even in tokens issued before."""
+    client_id, token = await service_token(served, scopes=("reports:read", "users:read"))
+    await served.trachea.store.service_clients.collection.update_one(
+        {"_id": client_id}, {"$set": {"scopes": ["users:read"]}}
+    )
+    response = await served.client.get("/live-reports", headers=bearer(token))
+    assert_product_error(response, 403, "INSUFFICIENT_SCOPE")
+    assert (await served.client.get("/reports", headers=bearer(token))).status_code == 200

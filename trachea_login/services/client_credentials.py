@@ -199,6 +199,8 @@ class ClientLiveCheck:
             self._remembered[principal.client_id] = (now, held)
             while len(self._remembered) > self._max_entries:
                 self._remembered.popitem(last=False)
+        if all(scope in held for scope in principal.scopes):
+            return principal  # the usual case: nothing to take away, nothing to copy
         scopes = tuple(scope for scope in principal.scopes if scope in held)
         return dataclasses.replace(principal, scopes=scopes)
 
