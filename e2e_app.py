@@ -1,17 +1,16 @@
 """The demo app (contract §7): ``uvicorn e2e_app:app`` with no environment at all.
 
-With no ``TRACHEA_MONGO_URI`` it runs on the embedded in-memory database and registers its own
-demo app ``Trachea-Test-App`` (all five sign-in methods) at startup. Pointed at a real MongoDB
-(``TRACHEA_MONGO_URI=mongodb://...``) it registers nothing: register the app with the CLI.
-Its plan policy allows every plan change (a real app would check a payment ``proof``).
+With no ``TRACHEA_MONGO_URI`` it runs on the embedded in-memory database, where the instance
+registers its own app ``Trachea-Test-App`` at startup, as every instance on ``mongomock://``
+does; the demo only chooses the methods (all five of :data:`DEMO_METHODS`). Pointed at a real
+MongoDB (``TRACHEA_MONGO_URI=mongodb://...``) nothing registers itself: register the app with
+the CLI. Its plan policy allows every plan change (a real app would check a payment ``proof``).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
@@ -20,14 +19,13 @@ from trachea_login import (
     TracheaError,
     TracheaLogin,
     get_current_user,
-    register_app,
     require_role,
     trachea_exception_handler,
 )
 
 DEMO_APP_ID = "Trachea-Test-App"
 DEMO_APP_SECRET = "demo-app-secret-for-the-embedded-database"  # noqa: S105 - in-memory demo only
-DEMO_METHODS = ("username", "password", "google", "apple", "facebook")
+DEMO_METHODS = ["username", "password", "google", "apple", "facebook"]
 
 
 def _default(name: str, value: str) -> str | None:
@@ -51,25 +49,12 @@ trachea = TracheaLogin(
     # A fresh key per process is fine for an in-memory demo: its users vanish on exit anyway.
     jwt_secret=_default("JWT_SECRET", secrets.token_urlsafe(48)) if embedded else None,
     firebase_project_id=_default("FIREBASE_PROJECT_ID", "demo-trachea"),
+    # Used on the embedded database only, where the instance registers its own app.
+    embedded_auth_methods=None if os.environ.get("TRACHEA_EMBEDDED_AUTH_METHODS") else DEMO_METHODS,
     plan_policy=allow_every_plan_change,
 )
 
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    if embedded and await trachea.store.apps.get(trachea.app_id) is None:
-        await register_app(
-            trachea.store.database,
-            app_id=trachea.app_id,
-            app_secret=trachea.settings.app_secret.get_secret_value(),
-            name="Trachea Test App",
-            allowed_auth_methods=DEMO_METHODS,
-        )
-    async with trachea.lifespan(app):
-        yield
-
-
-app = FastAPI(title="trachea-login demo", lifespan=lifespan)
+app = FastAPI(title="trachea-login demo", lifespan=trachea.lifespan)
 app.include_router(trachea.router, prefix="/auth")
 app.add_exception_handler(TracheaError, trachea_exception_handler)
 

@@ -151,6 +151,26 @@ async def test_register_app_rejects_invalid_methods(database, methods):
     assert await database["apps"].count_documents({}) == 0
 
 
+@pytest.mark.parametrize("method", ["usernme", "anonymous", "github.com", "oidc.acme"])
+async def test_register_app_refuses_a_method_it_does_not_know(database, method):
+    with pytest.raises(ValueError, match="is unknown"):
+        await register(database, allowed_auth_methods=["google", method])
+    assert await database["apps"].count_documents({}) == 0
+
+
+async def test_other_provider_names_are_allowed_when_asked_for_explicitly(database):
+    record = await register(
+        database, allowed_auth_methods=["google", "anonymous"], allow_other_methods=True
+    )
+    assert record.allowed_auth_methods == ("google", "anonymous")
+    with pytest.raises(ValueError, match="is unknown"):
+        await admin.set_auth_methods(database, "app1", ["oidc.acme"])
+    changed = await admin.set_auth_methods(
+        database, "app1", ["oidc.acme"], allow_other_methods=True
+    )
+    assert changed.allowed_auth_methods == ("oidc.acme",)
+
+
 @pytest.mark.parametrize(
     "domain",
     [

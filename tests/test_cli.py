@@ -261,12 +261,47 @@ def test_register_with_invalid_input_fails_and_stores_nothing(invoke, database, 
     assert run(database["apps"].count_documents({})) == 0
 
 
-def test_register_warns_about_methods_it_does_not_know_but_allows_them(invoke, database):
-    result = invoke("apps", "register", "app1", "--name", "One", "--methods", "google,phone")
+@pytest.mark.parametrize(
+    ("command", "hint"),
+    [
+        (["apps", "register", "app9", "--name", "Nine", "--methods", "google,usernme"], "username"),
+        (["apps", "set-methods", "app1", "google,fcebook"], "facebook"),
+    ],
+    ids=["register", "set-methods"],
+)
+def test_an_unknown_method_is_an_error_naming_the_known_ones(invoke, database, app1, command, hint):
+    result = invoke(*command)
+
+    assert_one_line_error(result, 2, "is unknown")
+    assert f"did you mean {hint!r}" in result.stderr
+    assert "google, facebook, apple, password, phone, username" in result.stderr
+    assert "--allow-other-methods" in result.stderr
+    apps = run(database["apps"].find({}).to_list(None))
+    assert [(app["app_id"], app["allowed_auth_methods"]) for app in apps] == [
+        ("app1", ["google", "username"])
+    ]
+
+
+def test_other_firebase_provider_names_are_allowed_by_an_explicit_flag(invoke, database):
+    result = invoke(
+        "apps", "register", "app1", "--name", "One", "--methods", "google,anonymous",
+        "--allow-other-methods",
+    )  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    assert "warning: phone" in result.stderr
-    assert stored_app(database)["allowed_auth_methods"] == ["google", "phone"]
+    assert result.stderr == ""
+    assert stored_app(database)["allowed_auth_methods"] == ["google", "anonymous"]
+    changed = invoke("apps", "set-methods", "app1", "oidc.acme,phone", "--allow-other-methods")
+    assert changed.exit_code == 0, changed.output
+    assert stored_app(database)["allowed_auth_methods"] == ["oidc.acme", "phone"]
+
+
+def test_phone_is_a_known_method(invoke, database):
+    result = invoke("apps", "register", "app1", "--name", "One", "--methods", "phone,username")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert stored_app(database)["allowed_auth_methods"] == ["phone", "username"]
 
 
 def test_register_without_required_options_is_a_usage_error(invoke, database):
@@ -749,17 +784,31 @@ def test_invalid_mongo_uri_is_one_line(runner):
     assert "secretpw" not in result.output
 
 
-def test_embedded_database_works_within_one_command(runner, caplog):
-    cli = build_cli()
-    args = ["--mongo-uri", "mongomock://", "--json", "apps"]
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["apps", "register", "app1", "--name", "One", "--methods", "username"],
+        ["apps", "list"],
+        ["users", "find", "alice"],
+    ],
+    ids=["register", "list", "users-find"],
+)
+@pytest.mark.parametrize("source", ["option", "environment"])
+def test_the_embedded_database_is_refused_saying_why_and_what_to_do(
+    runner, monkeypatch, command, source
+):
+    if source == "option":
+        args = ["--mongo-uri", "mongomock://", *command]
+    else:
+        monkeypatch.setenv("TRACHEA_MONGO_URI", "mongomock://")
+        args = command
 
-    result = runner.invoke(cli, [*args, "register", "app1", "--name", "One", "--methods", "google"])
+    result = runner.invoke(build_cli(), args)
 
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["app"]["app_id"] == "app1"
-    assert "lost when the process exits" in caplog.text
-    # A new command is a new in-memory database.
-    assert json.loads(runner.invoke(cli, [*args, "list"]).stdout) == []
+    assert_one_line_error(result, 2, "mongomock:// is an in-memory database inside one process")
+    assert "registers itself at startup" in result.stderr
+    assert "MongoDB server" in result.stderr
+    assert "App secret" not in result.output  # no secret printed for an app nobody can use
 
 
 def test_python_dash_m_runs_the_cli():
@@ -773,3 +822,22 @@ def test_python_dash_m_runs_the_cli():
 
     assert result.returncode == 0, result.stderr
     assert "apps" in result.stdout and "users" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--version", "apps", "list"]], ids=str)
+def test_version_prints_this_packages_version_and_touches_no_database(runner, opened, cli, args):
+    from trachea_login import __version__
+
+    result = runner.invoke(cli, args)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"trachea-login {__version__}\n"
+    assert opened == []
+
+
+def test_this_package_is_newer_than_every_0_1_release_on_pypi():
+    """pip must prefer this package to trachea-login 0.1.x (on PyPI up to 0.1.9), a different
+    code base, once both are on an index."""
+    from trachea_login import __version__
+
+    assert tuple(int(part) for part in __version__.split(".")[:2]) >= (0, 2)

@@ -92,6 +92,70 @@ def test_profile_gaps_are_filled_and_nothing_is_overwritten_or_erased():
     assert isinstance(lacking, FillProfile) and lacking.fields == {}  # Apple's second sign-in
 
 
+def phone_identity(phone: str = "+919876543210", email: str | None = None) -> FirebaseIdentity:
+    """A phone sign-in (``sign_in_provider`` ``phone``), as the emulator issues it."""
+    return FirebaseIdentity(
+        uid="fb-ada",
+        provider="phone",
+        sign_in_provider="phone",
+        email=email,
+        email_verified=email is not None,
+        name=None,
+        picture=None,
+        phone_number=phone,
+        claims={},
+    )
+
+
+PHONE_ON_OWN_ACCOUNT = [
+    # (case, the account's phone, the sign-in, the phone written)
+    ("no phone yet", None, phone_identity(), "+919876543210"),
+    ("another number typed in", "+14155550123", phone_identity(), "+919876543210"),
+    ("the same number", "+919876543210", phone_identity(), None),
+    (
+        "google with a linked number, none yet",
+        None,
+        identity(phone="+919876543210"),
+        "+919876543210",
+    ),
+    (
+        "google with a linked number, another kept",
+        "+14155550123",
+        identity(phone="+919876543210"),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "phone", "ident", "written"),
+    PHONE_ON_OWN_ACCOUNT,
+    ids=[r[0] for r in PHONE_ON_OWN_ACCOUNT],
+)
+def test_a_phone_sign_in_stores_its_verified_number(case, phone, ident, written):
+    own = account(firebase_uid="fb-ada", phone=phone, email=EMAIL, email_verified=True)
+    decision = decide(ident, own, None)
+    assert isinstance(decision, FillProfile) and decision.user is own
+    assert decision.fields.get("phone") == written
+
+
+def test_a_new_phone_account_gets_its_number_and_the_phone_provider():
+    decision = decide(phone_identity(), None, None)
+    assert isinstance(decision, CreateAccount)
+    assert decision.fields == {
+        "phone": "+919876543210",
+        "firebase_uid": "fb-ada",
+        "provider": "phone",
+    }
+
+
+def test_a_phone_sign_in_with_a_verified_email_links_and_stores_the_number():
+    holder = account(username="ada", email=EMAIL, email_verified=True, phone="+14155550123")
+    decision = decide(phone_identity(email=EMAIL), None, holder)
+    assert isinstance(decision, LinkAccount) and decision.holder is holder
+    assert decision.fields["phone"] == "+919876543210"
+
+
 # No account has the uid: the account holding the email decides ------------------------------
 
 HOLDERS = [

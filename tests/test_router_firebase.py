@@ -12,7 +12,17 @@ import uuid
 import jwt
 import pytest
 
-from .conftest import FIREBASE, assert_error, bearer, firebase_login, new_email, raw_user
+from trachea_login import register_app
+
+from .conftest import (
+    FIREBASE,
+    assert_error,
+    bearer,
+    firebase_login,
+    new_email,
+    raw_user,
+    secret_for,
+)
 from .firebase_emulator import EmulatorError
 
 
@@ -125,8 +135,19 @@ async def test_a_method_the_app_does_not_allow_is_403(firebase_emulator, serve):
     assert (await firebase_login(served, google)).status_code == 200
 
 
-async def test_other_firebase_providers_are_allowed_only_by_name(firebase_emulator, serve):
-    served = await serve("anon-ok", methods=("google", "anonymous"), **FIREBASE)
+async def test_other_firebase_providers_are_allowed_only_by_name(
+    firebase_emulator, serve, database
+):
+    await register_app(
+        database,
+        app_id="anon-ok",
+        app_secret=secret_for("anon-ok"),
+        name="Anonymous allowed",
+        allowed_auth_methods=("google", "anonymous"),
+        allow_other_methods=True,  # "anonymous" is no known method: allowed by its exact name
+        secret_hash_rounds=4,
+    )
+    served = await serve("anon-ok", register_first=False, **FIREBASE)
     uid, anonymous = firebase_emulator.sign_in_anonymously()
     response = await firebase_login(served, anonymous)
     assert response.status_code == 200

@@ -11,6 +11,12 @@ from datetime import datetime
 from .conftest import assert_error, bearer
 
 
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time as our responses write it (``...Z``; Python 3.10's ``fromisoformat``
+    does not read the ``Z``)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def claims(access_token: str) -> dict:
     payload = access_token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -60,8 +66,8 @@ async def test_the_callers_live_sessions_newest_first_with_the_current_one_marke
         "PhoneApp/2.1",
         "203.0.113.7",
     )
-    created = datetime.fromisoformat(newest["created_at"])
-    expires = datetime.fromisoformat(newest["expires_at"])
+    created = parse_time(newest["created_at"])
+    expires = parse_time(newest["expires_at"])
     assert (expires - created).days == 30  # the refresh token's expiry, before the 90 days
 
 
@@ -71,11 +77,11 @@ async def test_last_used_at_follows_refreshes_and_expires_at_is_the_earlier_end(
     served.clock.advance(days=20)
     rotated = (await refresh(served, tokens["refresh_token"])).json()
     (listed,) = await sessions_of(served, rotated["access_token"])
-    created = datetime.fromisoformat(listed["created_at"])
-    used = datetime.fromisoformat(listed["last_used_at"])
+    created = parse_time(listed["created_at"])
+    used = parse_time(listed["last_used_at"])
     assert (used - created).days == 20
     # Idle expiry would be day 50; the absolute end (day 40) comes first.
-    assert (datetime.fromisoformat(listed["expires_at"]) - created).days == 40
+    assert (parse_time(listed["expires_at"]) - created).days == 40
 
 
 async def test_sessions_of_other_users_and_apps_are_not_listed(serve):

@@ -25,7 +25,7 @@ def identity(uid: str, email: str | None, verified: bool, provider: str = "googl
 
 @pytest.fixture
 async def service(register, make_trachea):
-    await register("app1", ("google", "password", "anonymous"))
+    await register("app1", ("google", "password"))
     trachea = make_trachea("app1", firebase_project_id="demo-trachea")
     await trachea.startup()
     yield trachea.service

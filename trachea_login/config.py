@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from .errors import TracheaConfigError
+from .methods import KNOWN_AUTH_METHODS
 
 logger = logging.getLogger("trachea_login")
 
@@ -79,6 +80,10 @@ class TracheaSettings(BaseSettings):
     # NoDecode: a comma-separated list in the environment, not only JSON.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    #: On the embedded database only: the methods the instance registers its app with (§7).
+    #: ``None``: ``username``, plus every Firebase method when Firebase is configured.
+    embedded_auth_methods: Annotated[list[str], NoDecode] | None = None
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     audit_retention_days: int = Field(default=90, ge=1)
 
@@ -113,6 +118,33 @@ class TracheaSettings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("embedded_auth_methods", mode="before")
+    @classmethod
+    def _split_methods(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:  # a blank line copied from .env.example: the default
+                return None
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("embedded_auth_methods")
+    @classmethod
+    def _check_methods(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        known = ", ".join(KNOWN_AUTH_METHODS)
+        if not value:
+            raise ValueError(f"must name at least one sign-in method ({known})")
+        unknown = [method for method in value if method not in KNOWN_AUTH_METHODS]
+        if unknown:
+            # Method names are not secrets: showing them points at the typo.
+            shown = ", ".join(repr(method[:40]) for method in unknown[:3])
+            raise ValueError(f"{shown}: not a known sign-in method (the known ones: {known})")
+        return list(dict.fromkeys(value))
 
     @field_validator("jwt_previous_keys", mode="before")
     @classmethod

@@ -13,8 +13,9 @@ the lock), so a protected route resolves one dependency, with nothing beneath it
 handshake); there a refusal closes the handshake with code 1008 and the error code as reason.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI before about 0.116 cannot resolve
+# string annotations of a callable instance's ``__call__`` (``conn: HTTPConnection`` became a
+# NameError at route creation), and our dependencies are such instances.
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -250,14 +251,14 @@ class BoundDependencies:
 # -- the module-level dependencies --------------------------------------------------------------
 
 
-def attach_to_app(app: Any, instance: TracheaLogin) -> None:
+def attach_to_app(app: Any, instance: "TracheaLogin") -> None:
     """Record on the product app which instance(s) it serves (done by lifespan and install)."""
     instances: list[TracheaLogin] = getattr(app.state, APP_STATE_KEY, [])
     if instance not in instances:
         setattr(app.state, APP_STATE_KEY, [*instances, instance])
 
 
-def _mounted_instances(app: Any) -> list[TracheaLogin]:
+def _mounted_instances(app: Any) -> list["TracheaLogin"]:
     """The instances whose routers the app mounts (our routes carry their instance)."""
     found: list[TracheaLogin] = []
     for route in walk_routes(getattr(app, "routes", ())):
@@ -267,7 +268,7 @@ def _mounted_instances(app: Any) -> list[TracheaLogin]:
     return found
 
 
-def instance_for(conn: HTTPConnection) -> TracheaLogin:
+def instance_for(conn: HTTPConnection) -> "TracheaLogin":
     """The one instance serving the connection's app; 500 (and an error log) otherwise."""
     app = conn.app
     candidates: list[TracheaLogin] | None = getattr(app.state, APP_STATE_KEY, None)

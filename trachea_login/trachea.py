@@ -19,12 +19,17 @@ from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
 from .firebase import FirebaseVerifier
-from .methods import NATIVE_METHOD
 from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
 from .routes import build_router, route_name
 from .services import AuthService, PlanPolicy
 from .services.live_check import LiveCheck
+from .startup import (
+    EmbeddedApp,
+    embedded_registration,
+    register_embedded_app,
+    registration_problem,
+)
 from .store import Store
 from .tokens import AccessTokens, CurrentUser
 
@@ -73,6 +78,8 @@ class TracheaLogin:
             max_threads=self.settings.password_hash_threads or default_hash_threads(),
         )
         self.firebase = self._open_firebase()
+        self._check_firebase_is_there_if_needed()
+        self._embedded_app = self._embedded_registration()
         self.service = AuthService(
             self.settings,
             self.store,
@@ -124,18 +131,26 @@ class TracheaLogin:
             database, clock=self.clock, audit_retention_days=self.settings.audit_retention_days
         )
 
-    def _open_firebase(self) -> FirebaseVerifier | None:
-        firebase = FirebaseVerifier.from_settings(
-            self.settings,
-            instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
-            clock=self.clock,
-        )
-        if self.settings.erase_firebase_user and firebase is None:
+    def _check_firebase_is_there_if_needed(self) -> None:
+        if self.settings.erase_firebase_user and self.firebase is None:
             raise TracheaConfigError(
                 "TRACHEA_ERASE_FIREBASE_USER needs Firebase: set TRACHEA_FIREBASE_CREDENTIALS "
                 "(or TRACHEA_FIREBASE_PROJECT_ID with the emulator), or leave it false"
             )
-        return firebase
+
+    def _embedded_registration(self) -> EmbeddedApp | None:
+        """On the embedded database nobody else can register the app: the instance will
+        (§7), as checked here. ``None`` on a MongoDB server."""
+        if not self.settings.uses_embedded_database:
+            return None
+        return embedded_registration(self.settings, self.firebase is not None)
+
+    def _open_firebase(self) -> FirebaseVerifier | None:
+        return FirebaseVerifier.from_settings(
+            self.settings,
+            instance_name=f"trachea-login-{self.settings.app_id}-{uuid.uuid4().hex[:8]}",
+            clock=self.clock,
+        )
 
     def _reopen(self) -> None:
         """After a shutdown, recreate what it closed, so the app can start again (a second
@@ -207,7 +222,10 @@ class TracheaLogin:
     # -- life cycle --------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Create indexes and check this app's registration; raise ``TracheaConfigError``."""
+        """Create indexes and check this app's registration; raise ``TracheaConfigError``.
+
+        On the embedded database (``mongomock://``) the instance first registers its own app
+        (``TRACHEA_APP_SECRET``, ``TRACHEA_EMBEDDED_AUTH_METHODS``) unless it is there."""
         if self._closed:
             self._reopen()
         try:
@@ -219,32 +237,22 @@ class TracheaLogin:
                 f"({type(exc).__name__}): check that the server runs and that TRACHEA_MONGO_URI "
                 "points at it (the wait is the URI's serverSelectionTimeoutMS, 30 s by default)"
             ) from None
-        app_id = self.app_id
+        if self._embedded_app is not None:
+            await register_embedded_app(
+                self.store.database, self._embedded_app, self.settings.password_hash_rounds
+            )
         app = await self.service.app_record.refresh()
-        if app is None:
-            raise TracheaConfigError(
-                f"App '{app_id}' is not registered in database '{self.settings.db_name}'. "
-                f"Register it with: trachea-login apps register {app_id} --name NAME "
-                "--methods username,google"
-            )
-        if not app.is_active:
-            raise TracheaConfigError(
-                f"App '{app_id}' is disabled. Enable it with: trachea-login apps enable {app_id}"
-            )
-        if not await verify_app_secret(app, self.settings.app_secret.get_secret_value()):
-            raise TracheaConfigError(
-                f"TRACHEA_APP_SECRET does not match the secret registered for app '{app_id}'. "
-                f"Use the secret printed at registration, or issue a new one with: "
-                f"trachea-login apps rotate-secret {app_id}"
-            )
-        firebase_methods = [m for m in app.allowed_auth_methods if m != NATIVE_METHOD]
-        if firebase_methods and self.firebase is None:
-            raise TracheaConfigError(
-                f"App '{app_id}' allows Firebase sign-in ({', '.join(firebase_methods)}) but "
-                "Firebase is not configured: set TRACHEA_FIREBASE_CREDENTIALS (or "
-                "TRACHEA_FIREBASE_PROJECT_ID with FIREBASE_AUTH_EMULATOR_HOST), or allow only "
-                f"native sign-in with: trachea-login apps set-methods {app_id} username"
-            )
+        secret = self.settings.app_secret.get_secret_value()
+        problem = registration_problem(
+            app,
+            app_id=self.app_id,
+            db_name=self.settings.db_name,
+            secret_matches=bool(app and app.is_active and await verify_app_secret(app, secret)),
+            firebase_configured=self.firebase is not None,
+            embedded=self._embedded_app is not None,
+        )
+        if problem is not None:
+            raise TracheaConfigError(problem)
         await self.hasher.prepare()
         self.started = True
 

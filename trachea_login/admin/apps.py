@@ -37,17 +37,21 @@ async def register_app(
     allowed_domains: Iterable[str] = (),
     is_active: bool = True,
     secret_hash_rounds: int = 12,
+    allow_other_methods: bool = False,
 ) -> AppRecord:
     """Register a product app; only a hash of ``app_secret`` is stored.
 
-    Raises ``ValueError`` for invalid input and :class:`AppAlreadyExists` when ``app_id`` is
-    taken. Creates the unique ``app_id`` index first, so a duplicate is refused even on a
-    database no service has started against yet.
+    ``allowed_auth_methods`` are names of :data:`~trachea_login.methods.KNOWN_AUTH_METHODS`;
+    ``allow_other_methods=True`` also accepts other Firebase sign-in provider names
+    (``anonymous``, ``oidc.acme`` ...). Raises ``ValueError`` for invalid input (an unknown
+    method included) and :class:`AppAlreadyExists` when ``app_id`` is taken. Creates the
+    unique ``app_id`` index first, so a duplicate is refused even on a database no service
+    has started against yet.
     """
     app_id = check_app_id(app_id)
     check_app_secret(app_secret)
     name = check_app_name(name)
-    methods = check_auth_methods(allowed_auth_methods)
+    methods = check_auth_methods(allowed_auth_methods, allow_other=allow_other_methods)
     domains = check_domains(allowed_domains)
     if not isinstance(is_active, bool):
         raise ValueError("is_active must be true or false")
@@ -124,9 +128,12 @@ async def rotate_app_secret(
     return secret
 
 
-async def set_auth_methods(database: Any, app_id: str, methods: Iterable[str]) -> AppRecord:
-    """Replace the app's allowed sign-in methods (at least one)."""
-    allowed = check_auth_methods(methods)
+async def set_auth_methods(
+    database: Any, app_id: str, methods: Iterable[str], *, allow_other_methods: bool = False
+) -> AppRecord:
+    """Replace the app's allowed sign-in methods (at least one; unknown names need
+    ``allow_other_methods=True``, as in :func:`register_app`)."""
+    allowed = check_auth_methods(methods, allow_other=allow_other_methods)
     return await _update_app(
         database, app_id, {"allowed_auth_methods": allowed}, "app_methods_changed", methods=allowed
     )

@@ -6,6 +6,7 @@ repeated in a message.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -61,9 +62,15 @@ def check_app_name(name: object) -> str:
     return name
 
 
-def check_auth_methods(methods: Iterable[str]) -> list[str]:
-    """The methods, de-duplicated in order; ``ValueError`` unless each is a lower-case method
-    name and there is at least one."""
+def check_auth_methods(methods: Iterable[str], *, allow_other: bool = False) -> list[str]:
+    """The methods, de-duplicated in order; ``ValueError`` unless there is at least one and
+    each is a known method (:data:`~trachea_login.methods.KNOWN_AUTH_METHODS`).
+
+    ``allow_other=True`` also accepts any other lower-case name, for a Firebase
+    ``sign_in_provider`` of its own (``anonymous``, ``github.com``, ``oidc.acme`` ...): such
+    a method is allowed by that exact name. Without it an unknown name is refused, so that a
+    typo (``usernme``) is an error rather than a method nobody can use.
+    """
     if isinstance(methods, str):
         raise ValueError("allowed_auth_methods must be a list of method names, not a string")
     result: list[str] = []
@@ -73,6 +80,8 @@ def check_auth_methods(methods: Iterable[str]) -> list[str]:
                 f"auth method {_shown(method)} is invalid: use a lower-case name such as "
                 f"{', '.join(KNOWN_AUTH_METHODS)}"
             )
+        if method not in KNOWN_AUTH_METHODS and not allow_other:
+            raise ValueError(_unknown_method_message(method))
         if method not in result:
             result.append(method)
     if not result:
@@ -80,6 +89,16 @@ def check_auth_methods(methods: Iterable[str]) -> list[str]:
             f"allowed_auth_methods must name at least one of {', '.join(KNOWN_AUTH_METHODS)}"
         )
     return result
+
+
+def _unknown_method_message(method: str) -> str:
+    close = difflib.get_close_matches(method, KNOWN_AUTH_METHODS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"auth method {_shown(method)} is unknown{hint}: the known methods are "
+        f"{', '.join(KNOWN_AUTH_METHODS)}; another Firebase sign-in provider's name needs "
+        "--allow-other-methods (allow_other_methods=True in Python)"
+    )
 
 
 def check_domains(domains: Iterable[str]) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Annotated
 
 import typer
 
+from .._version import __version__
 from .apps import build_apps_cli
 from .clients import build_clients_cli
 from .common import (
@@ -82,6 +83,15 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
         json_output: Annotated[
             bool, typer.Option("--json", help="Print JSON from any command (for scripts).")
         ] = False,
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                help="Print the installed trachea-login version and exit.",
+                is_eager=True,
+                callback=_print_version,
+            ),
+        ] = False,
     ) -> None:
         ctx.obj = CliState(
             database_factory=factory,
@@ -96,6 +106,14 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
     cli.add_typer(build_keys_cli(), name="keys")
     cli.add_typer(build_db_cli(), name="db")
     return cli
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: the one question to ask when unsure which trachea-login pip installed
+    (0.1.x, a different code base on PyPI, has no ``trachea-login`` command at all)."""
+    if value:
+        typer.echo(f"trachea-login {__version__}")
+        raise typer.Exit()
 
 
 def main() -> None:

@@ -10,10 +10,12 @@ from .. import admin
 from ..methods import KNOWN_AUTH_METHODS
 from ..records import AppRecord
 from .common import (
+    EXIT_INVALID,
     AppIdArg,
     JsonFlag,
     SecretStdinFlag,
     echo_lines,
+    fail,
     print_json,
     read_secret_from_stdin,
     run,
@@ -35,14 +37,24 @@ def _app_lines(record: AppRecord) -> list[str]:
     ]
 
 
-def _warn_unknown_methods(methods: list[str]) -> None:
-    unknown = [method for method in methods if method not in KNOWN_AUTH_METHODS]
-    if unknown:
-        typer.echo(
-            f"warning: {', '.join(unknown)}: not among the known sign-in methods "
-            f"({', '.join(KNOWN_AUTH_METHODS)}); allowed by name",
-            err=True,
-        )
+AllowOtherMethodsFlag = Annotated[
+    bool,
+    typer.Option(
+        "--allow-other-methods",
+        help=(
+            "Also accept method names other than the known ones: another Firebase "
+            "sign_in_provider (anonymous, github.com, oidc.NAME ...), allowed by that exact name."
+        ),
+    ),
+]
+
+
+def _checked_methods(methods: str, allow_other: bool) -> list[str]:
+    """The ``--methods`` list, checked before any database is opened (exit 2 when invalid)."""
+    try:
+        return admin.check_auth_methods(split_list(methods), allow_other=allow_other)
+    except ValueError as exc:
+        fail(str(exc), EXIT_INVALID)
 
 
 def apps_register(
@@ -53,7 +65,7 @@ def apps_register(
         str,
         typer.Option(
             "--methods",
-            help="Comma-separated sign-in methods: google, facebook, apple, password, username.",
+            help=f"Comma-separated sign-in methods: {', '.join(KNOWN_AUTH_METHODS)}.",
             show_default=False,
         ),
     ],
@@ -62,12 +74,13 @@ def apps_register(
     ] = "",
     secret_stdin: SecretStdinFlag = False,
     inactive: Annotated[bool, typer.Option("--inactive", help="Register it disabled.")] = False,
+    allow_other_methods: AllowOtherMethodsFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Register an app and print its new secret (once)."""
+    method_list = _checked_methods(methods, allow_other_methods)
     generated = not secret_stdin
     secret = admin.generate_app_secret() if generated else read_secret_from_stdin()
-    method_list = split_list(methods)
     rounds = settings_of(ctx).password_hash_rounds
     record = run(
         ctx,
@@ -80,9 +93,9 @@ def apps_register(
             allowed_domains=split_list(domains),
             is_active=not inactive,
             secret_hash_rounds=rounds,
+            allow_other_methods=allow_other_methods,
         ),
     )
-    _warn_unknown_methods(method_list)
     _print_registered(ctx, json_output, record, secret if generated else None)
 
 
@@ -186,15 +199,22 @@ def apps_set_methods(
     methods: Annotated[
         str,
         typer.Argument(
-            metavar="METHODS", help="Comma-separated sign-in methods.", show_default=False
+            metavar="METHODS",
+            help=f"Comma-separated sign-in methods: {', '.join(KNOWN_AUTH_METHODS)}.",
+            show_default=False,
         ),
     ],
+    allow_other_methods: AllowOtherMethodsFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Replace the app's allowed sign-in methods."""
-    method_list = split_list(methods)
-    record = run(ctx, lambda db: admin.set_auth_methods(db, app_id, method_list))
-    _warn_unknown_methods(method_list)
+    method_list = _checked_methods(methods, allow_other_methods)
+    record = run(
+        ctx,
+        lambda db: admin.set_auth_methods(
+            db, app_id, method_list, allow_other_methods=allow_other_methods
+        ),
+    )
     message = f"Sign-in methods of app {app_id!r}: {', '.join(record.allowed_auth_methods)}"
     _print_app_change(ctx, json_output, record, message)
 

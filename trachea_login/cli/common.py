@@ -20,7 +20,7 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidName, P
 
 from .. import admin
 from .._mongo import close_client, open_database
-from ..config import ENV_PREFIX, SETTINGS_SOURCES
+from ..config import EMBEDDED_URI_SCHEME, ENV_PREFIX, SETTINGS_SOURCES
 from ..errors import TracheaConfigError
 from ..migrate import legacy_database_message, legacy_signs
 
@@ -34,6 +34,14 @@ EXIT_CONFLICTS = 5
 #: Server selection timeout for the CLI unless the URI sets one: an operator should learn in
 #: seconds, not PyMongo's default 30, that the database is unreachable.
 CLI_SERVER_SELECTION_TIMEOUT_MS = 5000
+
+#: Why the CLI refuses ``mongomock://``, and what to do instead.
+EMBEDDED_REFUSED = (
+    f"{EMBEDDED_URI_SCHEME} is an in-memory database inside one process: a CLI command would "
+    "get an empty one of its own and lose what it wrote. An app on mongomock:// registers "
+    "itself at startup (see TRACHEA_EMBEDDED_AUTH_METHODS); to use the CLI, point "
+    "TRACHEA_MONGO_URI or --mongo-uri at a MongoDB server"
+)
 
 T = TypeVar("T")
 
@@ -60,6 +68,8 @@ async def connect_database(mongo_uri: str | None, db_name: str) -> AsyncIterator
         raise TracheaConfigError(
             "TRACHEA_MONGO_URI is not set: set it in the environment or .env, or pass --mongo-uri"
         )
+    if mongo_uri.startswith(EMBEDDED_URI_SCHEME):
+        raise TracheaConfigError(EMBEDDED_REFUSED)
     options: dict[str, Any] = {"appname": "trachea-login-cli"}
     if "serverselectiontimeoutms" not in mongo_uri.lower():
         options["serverSelectionTimeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS

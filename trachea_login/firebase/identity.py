@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..methods import PHONE_METHOD
+from ..phone_numbers import is_e164
 from .errors import invalid_token
 
 MAX_TOKEN_BYTES = 8 * 1024
@@ -21,6 +23,7 @@ _PROVIDER_NAMES: dict[str, str] = {
     "apple.com": "apple",
     "facebook.com": "facebook",
     "password": "password",
+    "phone": PHONE_METHOD,
 }
 
 
@@ -31,7 +34,8 @@ class FirebaseIdentity:
     ``provider`` is the sign-in method name the rest of trachea-login uses
     (see :func:`map_provider`); ``sign_in_provider`` the raw ``firebase.sign_in_provider``
     claim. ``email`` is lower-cased, and ``email_verified`` is true only when Firebase says
-    so for that email. ``claims`` is the full verified payload.
+    so for that email. ``phone_number`` is E.164 or ``None`` (a number in any other form is
+    dropped). ``claims`` is the full verified payload.
     """
 
     uid: str
@@ -44,14 +48,20 @@ class FirebaseIdentity:
     phone_number: str | None
     claims: dict[str, Any]
 
+    @property
+    def verified_phone(self) -> str | None:
+        """The number this sign-in proved by SMS (a ``phone`` sign-in), else ``None``."""
+        return self.phone_number if self.provider == PHONE_METHOD else None
+
 
 def map_provider(sign_in_provider: str) -> str:
     """The method name for a Firebase ``sign_in_provider`` claim.
 
-    ``google.com``, ``apple.com``, ``facebook.com`` and ``password`` become ``google``,
-    ``apple``, ``facebook`` and ``password``. Anything else (``phone``, ``anonymous``,
-    ``custom``, ``oidc.*``, ``saml.*``, ``github.com`` ...) is returned unchanged, so an app
-    may allow it by that exact name; the caller enforces ``allowed_auth_methods``.
+    ``google.com``, ``apple.com``, ``facebook.com``, ``password`` and ``phone`` become
+    ``google``, ``apple``, ``facebook``, ``password`` and ``phone``. Anything else
+    (``anonymous``, ``custom``, ``oidc.*``, ``saml.*``, ``github.com`` ...) is returned
+    unchanged, so an app may allow it by that exact name; the caller enforces
+    ``allowed_auth_methods``.
     """
     return _PROVIDER_NAMES.get(sign_in_provider, sign_in_provider)
 
@@ -105,17 +115,33 @@ def identity_from_claims(claims: Any, *, now: float) -> FirebaseIdentity:
         raise invalid_token()
     email = _text(claims.get("email"))
     email = email.lower() if email else None
+    provider = map_provider(sign_in_provider)
     return FirebaseIdentity(
         uid=uid,
-        provider=map_provider(sign_in_provider),
+        provider=provider,
         sign_in_provider=sign_in_provider,
         email=email,
         email_verified=email is not None and claims.get("email_verified") is True,
         name=_text(claims.get("name")),
         picture=_text(claims.get("picture")),
-        phone_number=_text(claims.get("phone_number")),
+        phone_number=_phone_number(claims.get("phone_number"), provider),
         claims=claims,
     )
+
+
+def _phone_number(value: object, provider: str) -> str | None:
+    """The token's phone number in E.164 form, or ``None``.
+
+    A phone sign-in is about its number: without one in E.164 form the token is not one
+    Firebase issues (real Firebase normalises numbers; the emulator stores what it is sent),
+    so it is refused. Other sign-ins merely carry a linked number: one in another form is
+    dropped rather than stored where every number is E.164.
+    """
+    if is_e164(value):
+        return str(value)
+    if provider == PHONE_METHOD:
+        raise invalid_token()
+    return None
 
 
 def _is_number(value: object) -> bool:

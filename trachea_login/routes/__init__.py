@@ -2,11 +2,11 @@
 store: responses are built from the records the services return.
 
 :func:`build_router` returns the router of one instance, made of one router per concern
-(:mod:`.sign_in`, :mod:`.sessions`, :mod:`.users`, :mod:`.account`, :mod:`.health`,
-:mod:`.jwks`, :mod:`.token`). Route names
-are unique per instance (``trachea_login.<app_id>.<endpoint>``, see :func:`route_name`), so
-two instances can be mounted in one app and ``url_for`` finds each route; OpenAPI operation ids
-stay the endpoint's name and path, as FastAPI would make them.
+(:mod:`.sign_in`, :mod:`.sessions`, :mod:`.users`, :mod:`.account`, :mod:`.app_config`,
+:mod:`.health`, :mod:`.jwks`, :mod:`.token`). Route names are unique per instance
+(``trachea_login.<app_id>.<endpoint>``, see :func:`route_name`), so two instances can be
+mounted in one app and ``url_for`` finds each route; OpenAPI operation ids stay the endpoint's
+name and path, as FastAPI would make them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from ..deps import BoundDependencies
 from ..services import AuthService
 from .account import build_account_router
+from .app_config import build_app_config_router
 from .client_ip import parse_networks
 from .error_rendering import make_route_class
 from .health import build_health_router
@@ -46,6 +47,7 @@ def build_router(
         build_session_router,
         build_user_router,
         build_account_router,
+        build_app_config_router,
         build_health_router,
         build_jwks_router,
         build_token_router,

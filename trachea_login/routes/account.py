@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
 
 from ..errors import ErrorCode as E
 from ..tokens import CurrentUser
 from .client_ip import client_context
-from .openapi import error_responses
+from .openapi import ERASE_EXAMPLES, PASSWORD_EXAMPLES, error_responses
 from .parts import TOKEN_ERRORS, AppIdHeader, RouterParts
 from .requests import EraseRequest, PasswordChangeRequest
 from .responses import MessageResponse
@@ -29,7 +31,7 @@ def build_account_router(parts: RouterParts) -> APIRouter:
         ),
     )
     async def change_password(
-        body: PasswordChangeRequest,
+        body: Annotated[PasswordChangeRequest, Body(openapi_examples=PASSWORD_EXAMPLES)],
         request: Request,
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
@@ -52,7 +54,7 @@ def build_account_router(parts: RouterParts) -> APIRouter:
         responses=error_responses(*TOKEN_ERRORS, E.REAUTHENTICATION_REQUIRED),
     )
     async def erase_me(
-        body: EraseRequest,
+        body: Annotated[EraseRequest, Body(openapi_examples=ERASE_EXAMPLES)],
         request: Request,
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,

@@ -22,9 +22,9 @@ from pydantic import (
 )
 
 from ..passwords import PASSWORD_MAX_LENGTH
+from ..phone_numbers import is_e164
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
-E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 
 def _email(value: str) -> str:
@@ -36,7 +36,7 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    if not E164_PATTERN.match(value):
+    if not is_e164(value):
         raise ValueError("must be an E.164 phone number such as +14155550123")
     return value
 

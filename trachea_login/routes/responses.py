@@ -111,3 +111,12 @@ class SessionResponse(BaseModel):
 
 class SessionsResponse(BaseModel):
     sessions: list[SessionResponse]
+
+
+class AppConfigResponse(BaseModel):
+    """``GET /auth/config``: what a client needs to draw its sign-in screen."""
+
+    app_id: str
+    name: str
+    allowed_auth_methods: list[str]
+    password_min_length: int

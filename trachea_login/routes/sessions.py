@@ -3,12 +3,14 @@ listing and ending sessions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
 
 from ..errors import ErrorCode as E
 from ..tokens import CurrentUser
 from .client_ip import client_context
-from .openapi import error_responses
+from .openapi import REFRESH_EXAMPLES, error_responses
 from .parts import APP_ERRORS, AppIdHeader, RouterParts
 from .requests import RefreshRequest
 from .responses import MessageResponse, SessionResponse, SessionsResponse, TokenResponse
@@ -33,7 +35,9 @@ def build_session_router(parts: RouterParts) -> APIRouter:
         ),
     )
     async def refresh(
-        body: RefreshRequest, request: Request, x_app_id: AppIdHeader = None
+        body: Annotated[RefreshRequest, Body(openapi_examples=REFRESH_EXAMPLES)],
+        request: Request,
+        x_app_id: AppIdHeader = None,
     ) -> TokenResponse:
         await service.apps.check_requested(body.app_id or x_app_id)
         issued = await service.refresh.refresh(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
 
 from ..errors import ErrorCode as E
 from ..services import SignIn
 from .client_ip import client_context
-from .openapi import error_responses
+from .openapi import LOGIN_EXAMPLES, REGISTER_EXAMPLES, error_responses
 from .parts import APP_ERRORS, AppIdHeader, RouterParts
 from .requests import LoginRequest, RegisterRequest
 from .responses import LoginResponse, UserResponse
@@ -41,7 +43,9 @@ def build_sign_in_router(parts: RouterParts) -> APIRouter:
         ),
     )
     async def register(
-        body: RegisterRequest, request: Request, x_app_id: AppIdHeader = None
+        body: Annotated[RegisterRequest, Body(openapi_examples=REGISTER_EXAMPLES)],
+        request: Request,
+        x_app_id: AppIdHeader = None,
     ) -> LoginResponse:
         await service.apps.check_requested(body.app_id or x_app_id)
         result = await service.native.register(
@@ -70,7 +74,9 @@ def build_sign_in_router(parts: RouterParts) -> APIRouter:
         ),
     )
     async def login(
-        body: LoginRequest, request: Request, x_app_id: AppIdHeader = None
+        body: Annotated[LoginRequest, Body(openapi_examples=LOGIN_EXAMPLES)],
+        request: Request,
+        x_app_id: AppIdHeader = None,
     ) -> LoginResponse:
         await service.apps.check_requested(body.app_id or x_app_id)
         client = client_context(request, parts.proxies)

@@ -161,13 +161,24 @@ def check_grant(parameters: dict[str, str]) -> None:
         raise _invalid("grant_type: unsupported; only client_credentials is")
 
 
+#: What Swagger UI's "Try it out" offers (with the client's id and secret in Authorize).
+EXAMPLES = {
+    "all of the client's scopes": {
+        "summary": "A token with every scope the client holds",
+        "value": {"grant_type": GRANT_TYPE},
+    },
+    "one scope": {
+        "summary": "A token with only the scopes asked for",
+        "value": {"grant_type": GRANT_TYPE, "scope": "reports:read"},
+    },
+}
+
+
 def _request_body() -> dict[str, Any]:
     schema = ClientTokenRequest.model_json_schema()
+    content = {"schema": schema, "examples": EXAMPLES}
     return {
-        "requestBody": {
-            "required": True,
-            "content": {FORM: {"schema": schema}, "application/json": {"schema": schema}},
-        }
+        "requestBody": {"required": True, "content": {FORM: content, "application/json": content}}
     }
 
 

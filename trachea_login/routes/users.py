@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
 
 from ..errors import ErrorCode as E
 from ..records import UserRecord
 from ..tokens import CurrentUser
 from .client_ip import client_context
-from .openapi import error_responses
+from .openapi import PLAN_EXAMPLES, PROFILE_EXAMPLES, error_responses
 from .parts import TOKEN_ERRORS, AppIdHeader, RouterParts
 from .requests import PlanChangeRequest, ProfileUpdate
 from .responses import MessageResponse, UserResponse
@@ -45,7 +47,7 @@ def build_user_router(parts: RouterParts) -> APIRouter:
         responses=error_responses(*TOKEN_ERRORS),
     )
     async def update_me(
-        body: ProfileUpdate,
+        body: Annotated[ProfileUpdate, Body(openapi_examples=PROFILE_EXAMPLES)],
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
@@ -81,7 +83,7 @@ def build_user_router(parts: RouterParts) -> APIRouter:
         ),
     )
     async def change_plan(
-        body: PlanChangeRequest,
+        body: Annotated[PlanChangeRequest, Body(openapi_examples=PLAN_EXAMPLES)],
         request: Request,
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,

@@ -17,7 +17,7 @@ from ..firebase import FirebaseVerifier
 from ..passwords import PasswordHasher
 from ..store import Store
 from ..tokens import AccessTokens
-from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache
+from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache, SignInScreen, SignInScreenReader
 from .audit import Auditor
 from .client_credentials import ClientCredentials, ClientLiveCheck, ServiceToken
 from .context import ClientContext, IssuedTokens, SignIn
@@ -34,9 +34,9 @@ from .throttle import LoginThrottle
 
 
 class AuthService:
-    """Every rule of one app, in parts: ``apps``, ``native``, ``firebase``, ``sessions``,
-    ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans``, ``clients`` (service
-    clients' tokens) and ``health``."""
+    """Every rule of one app, in parts: ``apps``, ``sign_in_screen``, ``native``, ``firebase``,
+    ``sessions``, ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans``, ``clients``
+    (service clients' tokens) and ``health``."""
 
     def __init__(
         self,
@@ -52,6 +52,7 @@ class AuthService:
         self.store = store
         self.app_record = AppRecordCache(store.apps, app_id, clock)
         self.apps = AppGuard(self.app_record, store.apps)
+        self.sign_in_screen = SignInScreenReader(self.apps, settings.password_min_length)
         auditor = self.auditor = Auditor(store.audit, app_id)
         self.sessions = SessionService(settings, store, tokens, clock, auditor)
         self.refresh = RefreshService(settings, store, clock, self.apps, self.sessions, auditor)
@@ -89,4 +90,5 @@ __all__ = [
     "ServiceToken",
     "SessionView",
     "SignIn",
+    "SignInScreen",
 ]

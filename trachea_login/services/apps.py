@@ -10,6 +10,7 @@ reads the document about once per 5 s instead of on every request.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..clock import Clock
@@ -106,3 +107,33 @@ class AppGuard:
                 ErrorCode.AUTH_METHOD_NOT_ALLOWED,
                 f"Sign-in with '{method}' is not enabled for this app.",
             )
+
+
+@dataclass(frozen=True)
+class SignInScreen:
+    """What a client needs to draw its sign-in screen (``GET /auth/config``): nothing secret."""
+
+    app_id: str
+    name: str
+    allowed_auth_methods: tuple[str, ...]
+    password_min_length: int
+
+
+class SignInScreenReader:
+    """``GET /auth/config`` from the app record cache: at most 5 s old, like every route."""
+
+    def __init__(self, guard: AppGuard, password_min_length: int) -> None:
+        self._guard = guard
+        self._password_min_length = password_min_length
+
+    async def read(self, requested_app_id: str | None) -> SignInScreen:
+        """This app's sign-in options; 404/403 for another app named, 403 when disabled (its
+        buttons would all fail)."""
+        await self._guard.check_requested(requested_app_id)
+        app = await self._guard.active()
+        return SignInScreen(
+            app_id=app.app_id,
+            name=app.name,
+            allowed_auth_methods=app.allowed_auth_methods,
+            password_min_length=self._password_min_length,
+        )

@@ -8,7 +8,10 @@ it, the executor reads again and decides again.
 The rules (contract §4 and docs/decisions.md, "Firebase"):
 
 - The identity's own account (same Firebase uid) is used; fields it lacks are filled from the
-  token, never overwritten or erased. When Firebase now says the email is verified and the
+  token, never overwritten or erased. The one exception is a phone sign-in's number, proven
+  by SMS just now: it becomes the account's ``phone`` whatever was there. Phone numbers never
+  link accounts: they are not unique (§6), carriers recycle them, and a typed-in one is
+  unproven. When Firebase now says the email is verified and the
   account held that address unproven (or had none), the account adopts it as verified; if it
   held it unproven, whoever held the account before loses every session.
 - An identity links to an existing account by email only when Firebase says the email is
@@ -83,13 +86,17 @@ def token_profile(identity: FirebaseIdentity) -> dict[str, Any]:
 _PROFILE_GAPS = ("name", "avatar", "phone")
 
 
-def _gaps(user: UserRecord, profile: dict[str, Any]) -> dict[str, Any]:
-    """Profile values the token has and the account lacks."""
-    return {
+def _gaps(user: UserRecord, profile: dict[str, Any], identity: FirebaseIdentity) -> dict[str, Any]:
+    """Profile values the token has and the account lacks, and a phone sign-in's number."""
+    fields = {
         key: profile[key]
         for key in _PROFILE_GAPS
         if profile[key] is not None and getattr(user, key) is None
     }
+    verified = identity.verified_phone
+    if verified is not None and user.phone != verified:
+        fields["phone"] = verified
+    return fields
 
 
 def decide(
@@ -110,7 +117,7 @@ def decide(
             return LinkAccount(
                 holder=holder,
                 fields={
-                    **_gaps(holder, profile),
+                    **_gaps(holder, profile, identity),
                     "firebase_uid": identity.uid,
                     "email_verified": True,
                 },
@@ -130,7 +137,7 @@ def decide(
 def _own_account(
     identity: FirebaseIdentity, user: UserRecord, profile: dict[str, Any]
 ) -> FillProfile:
-    fields = _gaps(user, profile)
+    fields = _gaps(user, profile, identity)
     adopts = bool(
         identity.email
         and identity.email_verified
