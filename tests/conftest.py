@@ -51,20 +51,35 @@ class YieldingMongo:
     """Wraps a mongomock-motor client, database or collection so that every awaited call yields
     to the event loop before and after it, as a round trip to a real MongoDB does. Without
     this, mongomock runs each operation without yielding, and races between a read and the
-    write after it (the bugs real MongoDB exposes) never interleave in tests."""
+    write after it (the bugs real MongoDB exposes) never interleave in tests.
 
-    def __init__(self, target: Any) -> None:
+    Every awaited call is also appended to ``operations`` as ``(collection, method)`` (the
+    database's own commands as ``("$cmd", name)``): :mod:`tests.test_round_trips` counts the
+    database operations of each route with it."""
+
+    def __init__(self, target: Any, operations: list[tuple[str, str]] | None = None) -> None:
         self._target = target
+        self.operations: list[tuple[str, str]] = [] if operations is None else operations
 
     def __getitem__(self, name: str) -> YieldingMongo:
-        return YieldingMongo(self._target[name])
+        return YieldingMongo(self._target[name], self.operations)
+
+    def get_collection(self, name: str, **options: Any) -> YieldingMongo:
+        return YieldingMongo(self._target.get_collection(name, **options), self.operations)
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        # A cursor read is a round trip too (the first batch, when iterated).
+        self.operations.append((str(getattr(self._target, "name", "?")), "find"))
+        return self._target.find(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._target, name)
         if not inspect.iscoroutinefunction(attribute):
             return attribute
+        where = "$cmd" if name == "command" else str(getattr(self._target, "name", "?"))
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            self.operations.append((where, str(args[0]) if name == "command" else name))
             await asyncio.sleep(0)
             result = await attribute(*args, **kwargs)
             await asyncio.sleep(0)
@@ -74,7 +89,9 @@ class YieldingMongo:
 
 
 @pytest.fixture
-async def mongo_client() -> AsyncIterator[Any]:
+async def mongo_client() -> AsyncIterator[YieldingMongo]:
+    """The test's client: a real server's when ``TRACHEA_TEST_MONGO_URI`` is set, else the
+    embedded database; wrapped either way, so operations are counted on both."""
     uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
     if uri:
         from pymongo import AsyncMongoClient
@@ -83,8 +100,8 @@ async def mongo_client() -> AsyncIterator[Any]:
     else:
         from mongomock_motor import AsyncMongoMockClient
 
-        client = YieldingMongo(AsyncMongoMockClient())
-    yield client
+        client = AsyncMongoMockClient()
+    yield YieldingMongo(client)
     if uri:
         await client.close()
 

@@ -3,18 +3,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from bson import ObjectId
-from mongomock_motor import AsyncMongoMockClient
 
 from trachea_login import admin
 from trachea_login.store import Store
 
 SECRET = "s3cret-app-secret-for-tests"
 ROUNDS = 4
-
-
-@pytest.fixture
-def database():
-    return AsyncMongoMockClient()["admin_test"]
 
 
 async def register(database, app_id="app1", **overrides):

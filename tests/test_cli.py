@@ -1,5 +1,6 @@
-"""The ``trachea-login`` CLI, driven through Typer's ``CliRunner`` with an injected in-memory
-database, so that a test can run a command and then inspect the same database."""
+"""The ``trachea-login`` CLI, driven through Typer's ``CliRunner`` with an injected database
+(in memory, or the real server of ``TRACHEA_TEST_MONGO_URI``), so that a test can run a command
+and then inspect the same database."""
 
 import asyncio
 import json
@@ -10,12 +11,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 from typer.testing import CliRunner
 
 from trachea_login import admin
 from trachea_login.cli import build_cli
 from trachea_login.store import Store
+
+from .real_mongo import drop, end_step, step_database
 
 SECRET = "original-app-secret-0123456789"
 PUBLIC_APP_KEYS = {
@@ -29,13 +31,30 @@ PUBLIC_APP_KEYS = {
 PUBLIC_USER_KEYS = {"id", "username", "email", "firebase_uid", "name", "is_active", "apps"}
 
 
+#: The database of the running test (one ``run`` or CLI command at a time).
+_current: list = []
+
+
 def run(coro):
-    return asyncio.run(coro)
+    """Run one step of a test in its own event loop, as each CLI command runs in its own."""
+
+    async def step():
+        try:
+            return await coro
+        finally:
+            if _current:
+                await end_step(_current[0])
+
+    return asyncio.run(step())
 
 
 @pytest.fixture
 def database():
-    return AsyncMongoMockClient()["cli_test"]
+    database = step_database(f"trachea_cli_test_{uuid.uuid4().hex[:12]}")
+    _current[:] = [database]
+    yield database
+    run(drop(database))
+    _current.clear()
 
 
 @pytest.fixture
@@ -49,7 +68,10 @@ def cli(database, opened):
     @asynccontextmanager
     async def factory(mongo_uri, db_name):
         opened.append((mongo_uri, db_name))
-        yield database
+        try:
+            yield database
+        finally:
+            await end_step(database)
 
     return build_cli(database_factory=factory)
 

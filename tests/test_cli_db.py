@@ -1,27 +1,43 @@
 """``trachea-login db migrate``: the 0.1.x migration from the command line, on the 0.1.9
-fixture in an injected in-memory database (the CLI refuses ``mongomock://`` itself)."""
+fixture in an injected database: in memory (the CLI refuses ``mongomock://`` itself), or on the
+real server of ``TRACHEA_TEST_MONGO_URI``."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from contextlib import asynccontextmanager
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 from typer.testing import CliRunner
 
 from tests.legacy.fixtures import load_legacy_database
 from trachea_login.cli import EXIT_CONFLICTS, EXIT_INVALID, build_cli
 
+from .real_mongo import drop, end_step, step_database
+
+#: The running test's database (each step runs its own event loop, as each command does).
+_current: list = []
+
 
 def run(coro):
-    return asyncio.run(coro)
+    async def step():
+        try:
+            return await coro
+        finally:
+            await end_step(_current[0])
+
+    return asyncio.run(step())
 
 
 @pytest.fixture
 def database():
-    return AsyncMongoMockClient()["cli_db_test"]
+    database = step_database(f"trachea_cli_db_test_{uuid.uuid4().hex[:12]}")
+    _current[:] = [database]
+    yield database
+    run(drop(database))
+    _current.clear()
 
 
 @pytest.fixture
@@ -32,7 +48,10 @@ def invoke(database, monkeypatch, tmp_path):
 
     @asynccontextmanager
     async def factory(mongo_uri, db_name):
-        yield database
+        try:
+            yield database
+        finally:
+            await end_step(database)
 
     cli = build_cli(database_factory=factory)
 

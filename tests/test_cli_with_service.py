@@ -1,13 +1,16 @@
 """The CLI and the running service on one database: what an operator does takes effect.
 
 The CLI runs through Typer's CliRunner in a worker thread (it calls ``asyncio.run`` itself)
-against the same in-memory database the served app uses.
+against the database the served app uses: the same in-memory one, or, with
+``TRACHEA_TEST_MONGO_URI``, the same database on the real server through a client of its own
+(a PyMongo client belongs to one event loop), as an operator's CLI would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 from contextlib import asynccontextmanager
 
 import pytest
@@ -24,9 +27,20 @@ def operator(database, monkeypatch):
     """``await operator("apps", "register", ...)`` → the CLI's result on the test database."""
     monkeypatch.setenv("TRACHEA_PASSWORD_HASH_ROUNDS", "4")
 
+    uri = os.environ.get("TRACHEA_TEST_MONGO_URI")
+
     @asynccontextmanager
     async def same_database(mongo_uri, db_name):
-        yield database
+        if not uri:
+            yield database
+            return
+        from pymongo import AsyncMongoClient
+
+        client = AsyncMongoClient(uri)
+        try:
+            yield client[database.name]
+        finally:
+            await client.close()
 
     cli = build_cli(database_factory=same_database)
     runner = CliRunner()

@@ -69,7 +69,8 @@ async def test_a_client_made_from_the_uri_is_reopened_for_a_second_start():
         app_id="a",
         app_secret="s" * 20,
         jwt_secret=JWT_SECRET,
-        mongo_uri="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50",
+        mongo_uri="mongodb://127.0.0.1:1/",
+        mongo_timeout_ms=100,  # the bound on each operation, server selection included
     )
     first = trachea.mongo_client
     await trachea.shutdown()

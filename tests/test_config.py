@@ -160,7 +160,8 @@ async def test_an_unreachable_database_fails_startup_clearly():
         app_id="a",
         app_secret="s" * 20,
         jwt_secret=JWT_SECRET,
-        mongo_uri="mongodb://user:hunter2@127.0.0.1:1/?serverSelectionTimeoutMS=100",
+        mongo_uri="mongodb://user:hunter2@127.0.0.1:1/",
+        mongo_timeout_ms=100,
     )
     with pytest.raises(TracheaConfigError) as caught:
         await trachea.startup()

@@ -78,7 +78,7 @@ async def test_demo_app_pointed_at_a_real_database_registers_nothing(monkeypatch
     """Pointed at a MongoDB server, the demo's instance registers nothing and tells the
     operator to use the CLI. The server here is the test database, bound in place of the
     (never contacted) URI's client."""
-    monkeypatch.setenv("TRACHEA_MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50")
+    monkeypatch.setenv("TRACHEA_MONGO_URI", "mongodb://127.0.0.1:1/")
     monkeypatch.setenv("TRACHEA_APP_ID", "Trachea-Test-App")
     monkeypatch.setenv("TRACHEA_APP_SECRET", "whatever-secret-123")
     monkeypatch.setenv("TRACHEA_JWT_SECRET", "j" * 40)

@@ -101,6 +101,7 @@ async def test_password_change_is_audited(serve):
     served = await serve()
     tokens = await served.register_user("alice")
     await change_password(served, tokens["access_token"])
+    await served.trachea.service.auditor.flush()  # stored after the response
     events = [
         e["event"] async for e in served.trachea.store.audit.collection.find({}).sort("at", 1)
     ]

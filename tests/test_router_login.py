@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from .conftest import PASSWORD, assert_error, bearer, raw_user
@@ -181,3 +183,51 @@ async def test_concurrent_first_logins_to_a_second_app_add_one_entry(serve):
     assert [r.status_code for r in responses] == [200] * 5
     doc = await raw_user(first, username="alice")
     assert [e["app_id"] for e in doc["apps"]] == ["app1", "app2"]
+
+
+# -- Unicode: NFC passwords (contract §4, NIST SP 800-63B §5.1.1.2) -------------------------
+
+NFC_PASSWORD = "caf\u00e9 au lait, s'il vous pla\u00eet"  # é and î as one code point each
+NFD_PASSWORD = unicodedata.normalize("NFD", NFC_PASSWORD)  # e + U+0301, i + U+0302
+
+
+async def test_a_password_signs_in_whichever_unicode_form_the_keyboard_sends(serve):
+    assert NFC_PASSWORD != NFD_PASSWORD
+    served = await serve()
+    await served.register_user("alice", NFD_PASSWORD)
+    await served.register_user("bob", NFC_PASSWORD)
+    for name in ("alice", "bob"):
+        for form in (NFC_PASSWORD, NFD_PASSWORD):
+            assert (await served.login(name, form)).status_code == 200, (name, form)
+    assert_error(
+        await served.login("alice", "cafe au lait, s'il vous plait"), 401, "INVALID_CREDENTIALS"
+    )
+
+
+async def test_a_hash_made_from_a_password_not_in_nfc_verifies_and_is_rehashed(serve):
+    """Hashes made before passwords were normalised (trachea-login 0.1.x) hold the raw form."""
+    from passlib.hash import bcrypt_sha256
+
+    served = await serve()
+    await served.register_user("alice")
+    users = served.trachea.store.users
+    user = await users.find_by_username("alice")
+    raw_hash = bcrypt_sha256.using(rounds=4).hash(NFD_PASSWORD)  # as an old version stored it
+    await users.update_fields(user.id, {"password_hash": raw_hash})
+    assert (await served.login("alice", NFD_PASSWORD)).status_code == 200
+    rehashed = (await users.find_by_username("alice")).password_hash
+    assert rehashed != raw_hash and bcrypt_sha256.verify(NFC_PASSWORD, rehashed)
+    assert (await served.login("alice", NFC_PASSWORD)).status_code == 200
+
+
+async def test_a_raw_form_hash_does_not_match_other_passwords(serve):
+    from passlib.hash import bcrypt_sha256
+
+    served = await serve()
+    await served.register_user("alice")
+    users = served.trachea.store.users
+    user = await users.find_by_username("alice")
+    raw_hash = bcrypt_sha256.using(rounds=4).hash(NFD_PASSWORD)
+    await users.update_fields(user.id, {"password_hash": raw_hash})
+    assert_error(await served.login("alice", NFC_PASSWORD + "x"), 401, "INVALID_CREDENTIALS")
+    assert (await users.find_by_username("alice")).password_hash == raw_hash

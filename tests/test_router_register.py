@@ -99,3 +99,25 @@ async def test_register_stores_only_a_hash_of_the_password(serve):
     assert doc["password_hash"].startswith("$bcrypt-sha256$")
     # Fields the user did not give are absent, not null (sparse unique indexes).
     assert "email" not in doc and "firebase_uid" not in doc
+
+
+async def test_usernames_are_normalised_before_they_are_checked_and_stored(serve):
+    """NFKC and case folding (contract §4): full-width letters are the same username."""
+    served = await serve()
+    body = await served.register_user("ＡＬＩＣＥ")
+    assert body["user"]["username"] == "alice"
+    assert (await raw_user(served, username="alice")) is not None
+    for spelling in ("alice", "Ａlice", "ALICE"):
+        response = await served.client.post(
+            "/auth/register", json={"username": spelling, "password": PASSWORD}
+        )
+        assert_error(response, 409, "USERNAME_TAKEN")
+    assert (await served.login("ａｌｉｃｅ")).status_code == 200
+
+
+async def test_a_username_with_a_trailing_newline_is_422(serve):
+    served = await serve()
+    response = await served.client.post(
+        "/auth/register", json={"username": "alice\n", "password": PASSWORD}
+    )
+    assert_error(response, 422, "VALIDATION_ERROR")

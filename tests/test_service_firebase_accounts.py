@@ -73,3 +73,33 @@ async def test_absent_profile_values_are_absent_fields_not_nulls(service):
         assert field not in document, field
     other = await upsert(service, identity("anon-2", None, False, provider="anonymous"))
     assert other.id != anonymous.id
+
+
+async def test_a_concurrent_first_login_taking_the_uid_during_a_link_is_not_an_error(
+    service, monkeypatch
+):
+    """Two first logins of one uid: while this one links the native account holding the
+    verified email, the other creates an account with the uid. The link's conditional update
+    then meets the uid's unique index (DuplicateKeyError): not a 503, the next round finds the
+    account the other request made."""
+    users = service.store.users
+    holder = await users.insert(
+        {
+            "username": "bob",
+            "password_hash": "x",
+            "email": "bob@example.com",
+            "provider": "username",
+        }
+    )
+    real_link = users.link_firebase
+    created = []
+
+    async def link_after_the_other_request(*args, **kwargs):
+        if not created:
+            created.append(await users.insert({"firebase_uid": "uid-bob", "provider": "google"}))
+        return await real_link(*args, **kwargs)
+
+    monkeypatch.setattr(users, "link_firebase", link_after_the_other_request)
+    account = await upsert(service, identity("uid-bob", "bob@example.com", True))
+    assert account.id == created[0].id  # the other request's account, found by uid
+    assert (await stored(service, holder.id)).get("firebase_uid") is None

@@ -46,6 +46,8 @@ class TracheaSettings(BaseSettings):
     app_secret: SecretStr
     mongo_uri: str | None = None
     db_name: str = "trachea"
+    #: Upper bound on any one database operation; past it the request answers 503.
+    mongo_timeout_ms: int = Field(default=10_000, ge=1, le=600_000)
 
     jwt_secret: SecretStr | None = None
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"

@@ -10,6 +10,12 @@ docs/upgrading.md) still verify the way they were made: bcrypt of the first 72 b
 UTF-8 text as typed, with no Unicode normalisation. bcrypt 5 raises on longer input instead of
 ignoring the rest, so the bytes are cut here (a cut may fall inside a character: bytes, never
 characters). A password that matches one is re-hashed with ``bcrypt_sha256`` at that sign-in.
+
+Passwords are NFC-normalised before they are hashed and checked (NIST SP 800-63B §5.1.1.2):
+``é`` typed as one code point or as ``e`` + a combining accent is one password. Hashes made
+from the raw form (0.1.x's, and bcrypt_sha256 hashes made before this rule) still verify: a
+password that is not in NFC is checked in both forms, the one its hash was most likely made
+from first (raw for plain bcrypt, NFC otherwise), and a match is rehashed in NFC form.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -37,6 +44,11 @@ BCRYPT_MAX_BYTES = 72
 PLAIN_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 T = TypeVar("T")
+
+
+def normalise_password(password: str) -> str:
+    """The form a password is hashed and checked in: Unicode NFC."""
+    return unicodedata.normalize("NFC", password)
 
 
 def is_plain_bcrypt(stored_hash: str) -> bool:
@@ -75,7 +87,7 @@ class PasswordHasher:
         self._max_threads = max_threads
         self._executor: ThreadPoolExecutor | None = None
 
-    async def _run(self, function: Callable[..., T], *args: str) -> T:
+    async def _run(self, function: Callable[..., T], *args: str | None) -> T:
         if self._max_threads is None:
             return await asyncio.to_thread(function, *args)
         if self._executor is None:
@@ -99,21 +111,24 @@ class PasswordHasher:
         return await self._run(self._new_hash, password)
 
     def _new_hash(self, password: str) -> str:
-        return str(self._context.hash(password))
+        return str(self._context.hash(normalise_password(password)))
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
         """Check ``password`` (as the user typed it) against ``stored_hash``.
 
         Returns ``(matches, new_hash)``: ``new_hash`` is set when the stored hash is stale
-        (plain bcrypt, or another cost) and should be replaced. With no stored hash (unknown user,
-        Firebase-only account) a dummy hash is checked anyway, so the miss costs what a hit
-        costs and timing does not reveal which accounts exist.
+        (plain bcrypt, another cost, or made from a password not in NFC) and should be
+        replaced. With no stored hash (unknown user, Firebase-only account) a dummy hash is
+        checked anyway, the same number of times, so the miss costs what a hit costs and timing
+        does not reveal which accounts exist.
         """
+        nfc = normalise_password(password)
+        raw = password if nfc != password else None
         if stored_hash is None:
             await self.prepare()
-            await self._run(self._safe_verify, password, self._dummy_hash or "")
+            await self._run(self._verify_forms, nfc, raw, self._dummy_hash or "")
             return False, None
-        return await self._run(self._safe_verify_and_update, password, stored_hash)
+        return await self._run(self._verify_forms_and_update, nfc, raw, stored_hash)
 
     async def check(self, password: str, stored_hash: str) -> bool:
         """Only whether ``password`` matches (no upgrade hash is computed): for app secrets."""
@@ -126,6 +141,32 @@ class PasswordHasher:
             return bool(self._context.verify(password, stored_hash))
         except (ValueError, TypeError):
             return False  # a malformed stored hash: a mismatch, never a 500
+
+    @staticmethod
+    def _forms(nfc: str, raw: str | None, stored_hash: str) -> tuple[str, ...]:
+        """The forms to check, the one ``stored_hash`` was most likely made from first: as
+        typed for plain bcrypt (0.1.x never normalised), NFC for everything else."""
+        if raw is None:
+            return (nfc,)
+        return (raw, nfc) if is_plain_bcrypt(stored_hash) else (nfc, raw)
+
+    def _verify_forms(self, nfc: str, raw: str | None, stored_hash: str) -> bool:
+        return any(
+            self._safe_verify(form, stored_hash) for form in self._forms(nfc, raw, stored_hash)
+        )
+
+    def _verify_forms_and_update(
+        self, nfc: str, raw: str | None, stored_hash: str
+    ) -> tuple[bool, str | None]:
+        for form in self._forms(nfc, raw, stored_hash):
+            if form is nfc:
+                ok, new_hash = self._safe_verify_and_update(nfc, stored_hash)
+                if ok:
+                    return True, new_hash
+            elif self._safe_verify(form, stored_hash):
+                # A hash of the form as typed (made before passwords were normalised).
+                return True, self._new_hash(nfc)
+        return False, None
 
     def _safe_verify_and_update(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
         if is_plain_bcrypt(stored_hash):
@@ -161,6 +202,7 @@ def password_problem(password: str, *, min_length: int, username: str | None) ->
     and a check against commonly used passwords and the account's own name. The message
     never repeats the password.
     """
+    password = normalise_password(password)
     if len(password) < min_length:
         return f"password: must be at least {min_length} characters"
     if len(password) > PASSWORD_MAX_LENGTH:

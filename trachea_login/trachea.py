@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 from fastapi import APIRouter, FastAPI
-from pymongo.errors import ConfigurationError, ConnectionFailure
+from pymongo.errors import ConfigurationError, PyMongoError
 
 from . import deps
-from ._mongo import close_client, open_database
+from ._mongo import close_client, database_unavailable, index_conflict_message, open_database
 from .admin import verify_app_secret
 from .app_users import AppUsers
 from .clock import Clock, SystemClock
@@ -30,7 +31,7 @@ from .startup import (
     register_embedded_app,
     registration_problem,
 )
-from .store import Store
+from .store import IndexConflict, Store
 from .tokens import AccessTokens, CurrentUser
 
 logger = logging.getLogger("trachea_login")
@@ -41,7 +42,9 @@ class TracheaLogin:
 
     Settings come from ``TRACHEA_*`` environment variables and ``.env``; keyword arguments
     (lower-case setting names) win. ``mongo_client`` reuses an existing async client (PyMongo's
-    ``AsyncMongoClient``, Motor, or mongomock-motor). ``plan_policy(user, new_plan, proof)``,
+    ``AsyncMongoClient``, or mongomock-motor's in tests); our collections on it read the
+    primary, write with majority write concern and bound each operation by
+    ``MONGO_TIMEOUT_MS`` whatever the client's own defaults. ``plan_policy(user, new_plan, proof)``,
     sync or async, decides whether a user may change their own plan (``None`` refuses paid
     changes). ``clock`` replaces the system clock (tests move time with
     :class:`~trachea_login.clock.AdjustableClock`).
@@ -128,7 +131,10 @@ class TracheaLogin:
                     f"TRACHEA_MONGO_URI is not a usable MongoDB URI ({type(exc).__name__})"
                 ) from None
         return Store(
-            database, clock=self.clock, audit_retention_days=self.settings.audit_retention_days
+            database,
+            clock=self.clock,
+            audit_retention_days=self.settings.audit_retention_days,
+            timeout_ms=self.settings.mongo_timeout_ms,
         )
 
     def _check_firebase_is_there_if_needed(self) -> None:
@@ -231,17 +237,22 @@ class TracheaLogin:
         try:
             await self._refuse_a_legacy_database()
             await self.store.ensure_indexes()
-        except ConnectionFailure as exc:
+            if self._embedded_app is not None:
+                await register_embedded_app(
+                    self.store.database, self._embedded_app, self.settings.password_hash_rounds
+                )
+            app = await self.service.app_record.refresh()
+        except IndexConflict as conflict:
+            raise TracheaConfigError(index_conflict_message(conflict)) from None
+        except PyMongoError as exc:
+            if not database_unavailable(exc):
+                raise
             raise TracheaConfigError(
-                f"Cannot reach MongoDB for database '{self.settings.db_name}' "
+                f"Cannot reach MongoDB for database '{self.settings.db_name}' within "
+                f"TRACHEA_MONGO_TIMEOUT_MS ({self.settings.mongo_timeout_ms} ms) "
                 f"({type(exc).__name__}): check that the server runs and that TRACHEA_MONGO_URI "
-                "points at it (the wait is the URI's serverSelectionTimeoutMS, 30 s by default)"
+                "points at it"
             ) from None
-        if self._embedded_app is not None:
-            await register_embedded_app(
-                self.store.database, self._embedded_app, self.settings.password_hash_rounds
-            )
-        app = await self.service.app_record.refresh()
         secret = self.settings.app_secret.get_secret_value()
         problem = registration_problem(
             app,
@@ -261,12 +272,15 @@ class TracheaLogin:
         with ours and its documents do not read as ours. (The embedded database is always new.)"""
         if self.settings.uses_embedded_database:
             return
-        signs = await legacy_signs(self.store.database)
+        with pymongo.timeout(self.store.timeout):  # bounded like every operation of ours
+            signs = await legacy_signs(self.store.database)
         if signs:
             raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
     async def shutdown(self) -> None:
+        """Stop: store the audit events still queued, then close what startup opened."""
         self.started = False
+        await self.service.auditor.close()
         self.hasher.close()
         if self.firebase is not None:
             self.firebase.close()

@@ -7,6 +7,7 @@ from ..conftest import PASSWORD, bearer, secret_for
 
 
 async def events(served):
+    await served.trachea.service.auditor.flush()  # events are stored off the request path
     return [e async for e in served.trachea.store.audit.collection.find({}).sort("at", 1)]
 
 
@@ -78,6 +79,8 @@ async def test_audit_events_expire_after_each_apps_own_retention(serve):
     long = await serve("app2", audit_retention_days=365)
     await short.register_user("alice")
     await long.login("alice")
+    await short.trachea.service.auditor.flush()
+    await long.trachea.service.auditor.flush()
     info = await short.trachea.store.audit.collection.index_information()
     assert info["expires_at_ttl"]["expireAfterSeconds"] == 0
     for app_id, days in (("app1", 30), ("app2", 365)):
@@ -102,6 +105,7 @@ async def test_audit_events_are_logged_without_secrets(serve, caplog):
 
 async def test_failed_firebase_logins_are_audited(fb):
     await fb.client.post("/auth/login", json={"firebase_token": "garbage"})
+    await fb.trachea.service.auditor.flush()
     event = await fb.trachea.store.audit.collection.find_one({"event": "login_failed"})
     assert (event["method"], event["reason"]) == ("firebase", "INVALID_FIREBASE_TOKEN")
     assert "garbage" not in repr(event)

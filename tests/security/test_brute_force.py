@@ -1,8 +1,14 @@
-"""Brute force: failed logins are counted per (app, identifier) and per (app, IP) in MongoDB;
-past the threshold 429 with Retry-After, growing delays, never a permanent lockout
-(ASVS V6.3, NIST SP 800-63B §5.2.2)."""
+"""Brute force: failed logins are counted per account (every app, every spelling) and per
+(app, IP) in MongoDB; past the threshold 429 with Retry-After, growing delays, never a permanent
+lockout (ASVS V6.3, NIST SP 800-63B §5.2.2)."""
 
 from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from trachea_login.store import ThrottleRule
+from trachea_login.store.login_failures import RESERVATION_LEASE
 
 from ..conftest import PASSWORD, assert_error, raw_user
 
@@ -73,7 +79,7 @@ async def test_a_window_that_ended_starts_afresh(serve):
     collection = served.trachea.store.login_failures.collection
     served.clock.advance(minutes=15, seconds=1)  # the window (and any block) has ended
     assert_error(await fail(served), 401, "INVALID_CREDENTIALS")
-    doc = await collection.find_one({"_id": {"$regex": "^id:"}})
+    doc = await collection.find_one({"_id": {"$regex": "^account:"}})
     assert doc["failures"] == 1
 
 
@@ -134,8 +140,6 @@ async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(serve):
 async def test_a_parallel_burst_cannot_outrun_the_counter(serve):
     """Attempts are reserved before the slow hash: of 30 simultaneous guesses only the
     threshold's worth are checked, and the right password sent in the burst gets no tokens."""
-    import asyncio
-
     served = await serve(login_max_failures=3)
     await served.register_user("alice")
     guesses = [fail(served) for _ in range(30)]
@@ -169,3 +173,91 @@ async def test_registrations_from_one_ip_are_limited(serve):
     )
     assert_error(response, 429, "TOO_MANY_ATTEMPTS")
     assert await raw_user(served, username="user9") is None
+
+
+# -- one budget per account (contract §4, NIST SP 800-63B §5.2.2) ------------------------------
+
+
+async def test_one_account_has_one_budget_across_apps_and_spellings(serve):
+    app1 = await serve("app1", login_max_failures=4)
+    app2 = await serve("app2", login_max_failures=4)
+    await app1.register_user("alice")
+    await app1.trachea.store.users.collection.update_one(
+        {"username": "alice"}, {"$set": {"email": "alice@example.com"}}
+    )
+    await fail(app1, "alice")
+    await fail(app2, "ALICE")
+    for spelling in ("Alice@Example.com", "alice@example.com"):
+        response = await app2.client.post(
+            "/auth/login", json={"email": spelling, "password": "wrong password!"}
+        )
+        assert_error(response, 401, "INVALID_CREDENTIALS")
+    # Four failures, four spellings, two apps: the account's budget is spent everywhere.
+    for served, name in ((app1, "ａｌｉｃｅ"), (app2, "alice")):  # full width is the same name
+        assert_error(await served.login(name, PASSWORD), 429, "TOO_MANY_ATTEMPTS")
+
+
+async def test_an_unknown_identifier_has_one_budget_for_all_its_spellings(serve):
+    served = await serve(login_max_failures=2)
+    await fail(served, "Nobody")
+    await fail(served, "NOBODY")
+    assert_error(await fail(served, "ｎｏｂｏｄｙ"), 429, "TOO_MANY_ATTEMPTS")
+    # Another unknown identifier is untouched.
+    assert_error(await fail(served, "somebody"), 401, "INVALID_CREDENTIALS")
+
+
+async def test_a_known_and_an_unknown_identifier_use_the_same_round_trips(serve, mongo_client):
+    served = await serve(login_max_failures=5)
+    await served.register_user("alice")
+    seen = []
+    for name in ("alice", "nobody"):
+        await served.trachea.service.auditor.flush()
+        start = len(mongo_client.operations)
+        response = await fail(served, name)
+        # Audit events are stored off the response path (the writer's own task).
+        ours = [op for op in mongo_client.operations[start:] if op[0] != "audit_events"]
+        seen.append((response.status_code, response.json(), sorted(ours), response.headers))
+    (known, unknown) = seen
+    assert known[:3] == unknown[:3]
+    assert dict(known[3]) == dict(unknown[3])
+
+
+# -- reservations are leases; a window restart keeps attempts in flight ----------------------
+
+RULE = ThrottleRule(max_failures=1, window=timedelta(minutes=15))
+
+
+async def test_a_reservation_never_released_frees_its_slot_after_its_lease(serve):
+    """A process that dies between reserve and release (never releasing) holds the slot for
+    the lease only, not until the window ends."""
+    served = await serve()
+    counters = served.trachea.store.login_failures
+    crashed = await counters.reserve("account:x", RULE, counters.new_token())
+    assert crashed.wait == 0  # admitted, then the process "dies"
+    assert (await counters.reserve("account:x", RULE, counters.new_token())).wait > 0
+    served.clock.advance(seconds=RESERVATION_LEASE.total_seconds() + 1)
+    later = await counters.reserve("account:x", RULE, counters.new_token())
+    assert later.wait == 0
+    assert crashed.token in later.stale
+    await counters.release(["account:x"], later, failed=False)
+    doc = await counters.collection.find_one({"_id": "account:x"})
+    assert doc["leases"] == {}  # the expired lease was cleaned up with the release
+
+
+async def test_a_window_restart_keeps_the_attempts_still_in_flight(serve):
+    served = await serve()
+    counters = served.trachea.store.login_failures
+    opening = await counters.reserve("account:y", RULE, counters.new_token())
+    await counters.release(["account:y"], opening, failed=False)  # the window opens here
+    served.clock.advance(minutes=14, seconds=55)
+    in_flight = await counters.reserve("account:y", RULE, counters.new_token())
+    assert in_flight.wait == 0  # its password check is still running when...
+    served.clock.advance(seconds=10)  # ...the window ends; the next attempt restarts it
+    second = await counters.reserve("account:y", RULE, counters.new_token())
+    # One attempt at a time still: the restart did not forget the one in flight.
+    assert second.wait > 0
+    doc = await counters.collection.find_one({"_id": "account:y"})
+    assert in_flight.token in doc["leases"] and doc["failures"] == 0
+    await counters.release(["account:y"], in_flight, failed=True)
+    doc = await counters.collection.find_one({"_id": "account:y"})
+    assert doc["failures"] == 1 and doc["leases"] == {}

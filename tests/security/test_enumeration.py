@@ -71,3 +71,24 @@ async def test_an_unknown_user_costs_one_hash_check_like_a_known_one(serve, monk
         hasher._dummy_hash.split("$")[2]
         == (await raw_user(served, username="alice"))["password_hash"].split("$")[2]
     )
+
+
+async def test_a_password_not_in_nfc_costs_the_same_checks_for_unknown_users(serve, monkeypatch):
+    """A password that is not in NFC is checked twice (NFC, then as typed, for hashes made
+    before normalisation): for an unknown user the dummy hash is checked twice as well."""
+    import unicodedata
+
+    served = await serve()
+    await served.register_user("alice")
+    hasher = served.trachea.hasher
+    checks = []
+    real_verify, real_update = hasher._safe_verify, hasher._safe_verify_and_update
+    monkeypatch.setattr(hasher, "_safe_verify", lambda *a: checks.append("v") or real_verify(*a))
+    monkeypatch.setattr(
+        hasher, "_safe_verify_and_update", lambda *a: checks.append("v") or real_update(*a)
+    )
+    not_nfc = unicodedata.normalize("NFD", "wrong pässwörd")
+    await served.login("nobody", not_nfc)
+    unknown, checks[:] = len(checks), []
+    await served.login("alice", not_nfc)
+    assert unknown == len(checks) == 2

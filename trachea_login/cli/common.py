@@ -16,13 +16,14 @@ from urllib.parse import unquote
 import typer
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
-from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidName, PyMongoError
+from pymongo.errors import ConfigurationError, InvalidName, PyMongoError
 
 from .. import admin
-from .._mongo import close_client, open_database
+from .._mongo import close_client, database_unavailable, index_conflict_message, open_database
 from ..config import EMBEDDED_URI_SCHEME, ENV_PREFIX, SETTINGS_SOURCES
 from ..errors import TracheaConfigError
 from ..migrate import legacy_database_message, legacy_signs
+from ..store import IndexConflict
 
 EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
@@ -73,6 +74,8 @@ async def connect_database(mongo_uri: str | None, db_name: str) -> AsyncIterator
     options: dict[str, Any] = {"appname": "trachea-login-cli"}
     if "serverselectiontimeoutms" not in mongo_uri.lower():
         options["serverSelectionTimeoutMS"] = CLI_SERVER_SELECTION_TIMEOUT_MS
+    # No client-wide timeoutMS: it would also bound `db migrate`'s long reads and writes. The
+    # store's own operations are bounded by MONGO_TIMEOUT_MS's default.
     client, database = open_database(mongo_uri, db_name, **options)
     try:
         yield database
@@ -162,12 +165,15 @@ def run(
         fail(str(exc), EXIT_INVALID)
     except (ConfigurationError, InvalidName) as exc:
         fail(f"invalid database settings: {redact(str(exc), settings.mongo_uri)}", EXIT_INVALID)
-    except ConnectionFailure as exc:
-        fail(
-            f"cannot reach MongoDB ({type(exc).__name__}); check TRACHEA_MONGO_URI or --mongo-uri",
-            EXIT_DATABASE,
-        )
+    except IndexConflict as conflict:
+        fail(index_conflict_message(conflict), EXIT_DATABASE)
     except PyMongoError as exc:
+        if database_unavailable(exc):
+            fail(
+                f"cannot reach MongoDB ({type(exc).__name__}); "
+                "check TRACHEA_MONGO_URI or --mongo-uri",
+                EXIT_DATABASE,
+            )
         fail(
             f"database error ({type(exc).__name__}): {redact(str(exc), settings.mongo_uri)}",
             EXIT_DATABASE,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..identifiers import normalise_identifier
 from ..methods import PHONE_METHOD
 from ..phone_numbers import is_e164
+from ..strict_json import loads
 from .errors import invalid_token
 
 MAX_TOKEN_BYTES = 8 * 1024
@@ -33,9 +34,9 @@ class FirebaseIdentity:
 
     ``provider`` is the sign-in method name the rest of trachea-login uses
     (see :func:`map_provider`); ``sign_in_provider`` the raw ``firebase.sign_in_provider``
-    claim. ``email`` is lower-cased, and ``email_verified`` is true only when Firebase says
-    so for that email. ``phone_number`` is E.164 or ``None`` (a number in any other form is
-    dropped). ``claims`` is the full verified payload.
+    claim. ``email`` is normalised (NFKC, case-folded), and ``email_verified`` is true only
+    when Firebase says so for that email. ``phone_number`` is E.164 or ``None`` (a number in
+    any other form is dropped). ``claims`` is the full verified payload.
     """
 
     uid: str
@@ -82,8 +83,9 @@ def check_shape(id_token: object) -> None:
         raise invalid_token()
     for segment in parts[:2]:
         try:
-            decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-        except (ValueError, binascii.Error):
+            # strict_json: 8 KiB of "[[[[" would be a RecursionError in json.loads.
+            decoded = loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, binascii.Error):  # JSONRefused is a ValueError
             raise invalid_token() from None
         if not isinstance(decoded, dict):
             raise invalid_token()
@@ -114,7 +116,7 @@ def identity_from_claims(claims: Any, *, now: float) -> FirebaseIdentity:
     if not sign_in_provider:
         raise invalid_token()
     email = _text(claims.get("email"))
-    email = email.lower() if email else None
+    email = normalise_identifier(email) if email else None
     provider = map_provider(sign_in_provider)
     return FirebaseIdentity(
         uid=uid,

@@ -7,7 +7,8 @@
 - The request body is limited while it streams in (:mod:`.body_limit`).
 - Every response carries ``Cache-Control: no-store`` (RFC 6749 §5.1: tokens and profiles are
   never cached), except the successful answers of a route class made public by
-  :func:`public_route_class` (the JWK Set, contract §5/§8: public keys, meant to be cached).
+  :func:`public_route_class` (the JWK Set, contract §5/§8: public keys, meant to be cached);
+  every response carries ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import PyMongoError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .._mongo import database_unavailable
 from ..errors import ErrorCode, TracheaError, error_response, validation_error_response
 from .body_limit import BodyLimitedRequest
 
 logger = logging.getLogger("trachea_login")
 
+#: Tokens and profiles are never cached (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -35,12 +39,17 @@ def _rendered(exc: Exception, request: Request, path: str) -> Response:
         return error_response(exc)
     if isinstance(exc, RequestValidationError):
         return validation_error_response(exc)
-    if isinstance(exc, HTTPException):
-        # FastAPI's own (e.g. an unparseable body): same shape, no detail echoed.
+    if isinstance(exc, StarletteHTTPException):
+        # FastAPI's or Starlette's own (a body it could not read): same shape, one line, no
+        # detail echoed.
+        logger.info("refused a request: HTTP %d (%s %s)", exc.status_code, request.method, path)
         code = ErrorCode.PAYLOAD_TOO_LARGE if exc.status_code == 413 else ErrorCode.VALIDATION_ERROR
         return error_response(TracheaError(code))
-    if isinstance(exc, ConnectionFailure):
-        logger.exception("MongoDB unreachable")
+    if database_unavailable(exc):
+        # Expected in an outage, and nothing to debug in our code: one line, no traceback.
+        logger.warning(
+            "MongoDB unavailable (%s) in %s %s", type(exc).__name__, request.method, path
+        )
         return error_response(TracheaError(ErrorCode.SERVICE_UNAVAILABLE))
     if isinstance(exc, PyMongoError):
         logger.exception("MongoDB error")
@@ -67,6 +76,8 @@ def make_route_class(max_body_bytes: int, owner: Any) -> type[APIRoute]:
                     response = await handler(limited)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a §5 body
                     response = _rendered(exc, request, self.path)
+                # On every response of ours: no browser second-guesses our content types (§5).
+                response.headers["X-Content-Type-Options"] = "nosniff"
                 if self.cache_control is not None and response.status_code < 400:
                     response.headers["Cache-Control"] = self.cache_control
                 else:

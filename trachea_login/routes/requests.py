@@ -15,30 +15,50 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
-    Field,
     StringConstraints,
     model_validator,
 )
 
+from ..identifiers import normalise_identifier
 from ..passwords import PASSWORD_MAX_LENGTH
 from ..phone_numbers import is_e164
 
-USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"  # checked on the normalised form
+ISO_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+HTTP_URL_PATTERN = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
 def _email(value: str) -> str:
     try:
-        result = validate_email(value, check_deliverability=False)
+        result = validate_email(normalise_identifier(value), check_deliverability=False)
     except EmailNotValidError:
         raise ValueError("must be a valid email address") from None
-    return result.normalized.lower()
+    return normalise_identifier(result.normalized)
+
+
+def _normalised(value: object) -> object:
+    # Before the pattern: a full-width or upper-case username is the same username. Anything
+    # but a string goes on as it is, for the strict type check to refuse.
+    return normalise_identifier(value) if isinstance(value, str) else value
 
 
 def _phone(value: str) -> str:
     if not is_e164(value):
         raise ValueError("must be an E.164 phone number such as +14155550123")
     return value
+
+
+def _iso_date(value: object) -> object:
+    # Only "YYYY-MM-DD": pydantic's lax date would also take a Unix timestamp (a number, or a
+    # string of digits) or a datetime at midnight.
+    if isinstance(value, str) and ISO_DATE_PATTERN.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a date as YYYY-MM-DD") from None
+    raise ValueError("must be a date as YYYY-MM-DD")
 
 
 def _past_date(value: date) -> date:
@@ -48,19 +68,21 @@ def _past_date(value: date) -> date:
 
 
 def _http_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+    if not HTTP_URL_PATTERN.fullmatch(value):
         raise ValueError("must be an http(s) URL")
     return value
 
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
-Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
+# The validator listed last runs first: normalise, then check the pattern (which the OpenAPI
+# document shows).
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN), BeforeValidator(_normalised)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 AppId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Phone = Annotated[str, AfterValidator(_phone)]
 AvatarUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
-PastDate = Annotated[date, AfterValidator(_past_date)]
+PastDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_past_date)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -118,8 +140,7 @@ class ProfileUpdate(_Strict):
     name: Name | None = None
     avatar: AvatarUrl | None = None
     phone: Phone | None = None
-    # Dates arrive as JSON strings, which strict mode would refuse: this one field is lax.
-    date_of_birth: Annotated[PastDate, Field(strict=False)] | None = None
+    date_of_birth: PastDate | None = None
     address: Address | None = None
     app_id: AppId | None = None
 

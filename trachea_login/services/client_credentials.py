@@ -140,13 +140,12 @@ class ClientCredentials:
         if not ok or record is None:
             await self._refuse(client, client_id=client_id, reason=refusal or "wrong_secret")
         assert record is not None
-        await self._throttle.forget_failures(attempt)
         return record
 
     # The one place that knows the throttle's API: a client id draws on a budget of its own
     # (a prefix no username or email can have), and on the client IP's, as a password does.
     async def _reserve(self, client_id: str, client: ClientContext) -> PasswordAttempt:
-        return await self._throttle.reserve_password_attempt(f"client:{client_id}", client)
+        return await self._throttle.reserve_password_attempt(None, f"client:{client_id}", client)
 
     async def _release(self, attempt: PasswordAttempt, *, failed: bool) -> None:
         await self._throttle.release_password_attempt(attempt, failed=failed)

@@ -123,17 +123,23 @@ class FirebaseAccounts:
 
     async def _link(self, decision: LinkAccount, identity: FirebaseIdentity) -> UserRecord | None:
         """One conditional update: only while the holder still has no Firebase uid and still
-        holds that email. ``None`` when it changed meanwhile."""
+        holds that email. ``None`` when it changed meanwhile, or the uid went to another
+        account meanwhile."""
         holder = decision.holder
         unset = ("password_hash",) if decision.removes_password else ()
-        # ends_sessions: the same write ends every session the holder had.
-        linked = await self._store.users.link_firebase(
-            holder.id,
-            identity.email or "",
-            decision.fields,
-            unset,
-            end_sessions=decision.ends_sessions,
-        )
+        try:
+            # ends_sessions: the same write ends every session the holder had.
+            linked = await self._store.users.link_firebase(
+                holder.id,
+                identity.email or "",
+                decision.fields,
+                unset,
+                end_sessions=decision.ends_sessions,
+            )
+        except DuplicateKeyError:
+            # A concurrent first login of the same uid created its account first (the uid is
+            # taken): the next round finds that account by uid.
+            return None
         if linked is not None:
             await self._auditor.record(
                 "account_linked",

@@ -24,7 +24,7 @@ class HealthCheck:
         part is not. Bounded by ``timeout`` seconds. Reads the app afresh (and so refreshes
         the app cache)."""
         try:
-            await asyncio.wait_for(self._store.database.command("ping"), timeout)
+            await asyncio.wait_for(self._store.ping(), timeout)
             app = await asyncio.wait_for(self._apps.refresh(), timeout)
         except (asyncio.TimeoutError, PyMongoError):
             raise TracheaError(

@@ -112,6 +112,9 @@ class AccountLifecycle:
         """Erase the signed-in user's data; needs a recent sign-in."""
         record = await self._sessions.require_live(user)
         require_recent_sign_in(user, self._reauth_max_age, self._clock.now())
+        # Audit events are stored after their response: store this process's queued ones
+        # first, so the erasure scrubs them too.
+        await self._auditor.flush()
         await erase_account(self._store, record.id, firebase=self.firebase_for_erasure)
         # No IP or user agent: the event outlives the erasure.
         await self._auditor.record("erased", ClientContext(), user_id=record.id, actor="user")

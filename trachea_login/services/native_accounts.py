@@ -1,8 +1,10 @@
 """Native accounts: registration and sign-in with a username (or email) and password.
 
 Unknown user and wrong password answer alike (401 ``INVALID_CREDENTIALS``, after the same hash
-work); only the right password of a deactivated account learns 403 ``USER_INACTIVE``. Every
-attempt is throttled (:mod:`.throttle`) before the hash is checked.
+work and the same round trips); only the right password of a deactivated account learns 403
+``USER_INACTIVE``. Identifiers are compared in their normalised form (:mod:`..identifiers`).
+Every attempt is throttled on the account's budget and the client IP's (:mod:`.throttle`)
+before the hash is checked.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..config import TracheaSettings
 from ..errors import ErrorCode, TracheaError
+from ..identifiers import normalise_identifier
 from ..methods import NATIVE_METHOD
 from ..passwords import PasswordHasher, password_problem
 from ..records import UserRecord
@@ -48,6 +51,7 @@ class NativeAccounts:
         """Create a native account in this app and sign it in."""
         app = await self._guard.active(client)
         self._guard.require_method(app, NATIVE_METHOD)
+        username = normalise_identifier(username)  # the request model did; stored so too
         problem = password_problem(
             password, min_length=self._password_min_length, username=username
         )
@@ -71,7 +75,7 @@ class NativeAccounts:
         try:
             return await self._store.users.insert(
                 {
-                    "username": username.lower(),
+                    "username": username,
                     "password_hash": password_hash,
                     "name": name,
                     "provider": NATIVE_METHOD,
@@ -87,18 +91,24 @@ class NativeAccounts:
         """Sign in by username or email (``by_email``) and password."""
         app = await self._guard.active(client)
         self._guard.require_method(app, NATIVE_METHOD)
-        identifier = identifier.lower()
-        attempt = await self._throttle.reserve_password_attempt(identifier, client)
+        identifier = normalise_identifier(identifier)
+        users = self._store.users
+        user = await (  # email_unique / username_unique
+            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
+        )
+        # The budget is the account's (any app, any spelling), or the identifier's own.
+        attempt = await self._throttle.reserve_password_attempt(user, identifier, client)
         failed = False
         try:
-            user, stored_hash, new_hash = await self._check_password(
-                identifier, password, by_email, client
-            )
+            stored_hash, new_hash = await self._check_password(user, password, client)
         except TracheaError:
             failed = True
             raise
         finally:
-            await self._throttle.release_password_attempt(attempt, failed=failed)
+            await self._throttle.release_password_attempt(
+                attempt, failed=failed, forget_failures=user is not None and user.is_active
+            )
+        assert user is not None  # _check_password refuses a missing account
         if not user.is_active:
             await self._auditor.record(
                 "login_failed",
@@ -108,20 +118,15 @@ class NativeAccounts:
                 reason="user_inactive",
             )
             raise TracheaError(ErrorCode.USER_INACTIVE)
-        await self._throttle.forget_failures(attempt)
         if new_hash:
             await self._store.users.replace_password_hash(user.id, stored_hash, new_hash)
         return await self._sign_in(user, client)
 
     async def _check_password(
-        self, identifier: str, password: str, by_email: bool, client: ClientContext
-    ) -> tuple[UserRecord, str, str | None]:
-        """(user, stored hash, upgraded hash or None); ``INVALID_CREDENTIALS`` otherwise, after
-        the same hash work whether or not the account exists."""
-        users = self._store.users
-        user = await (
-            users.find_by_email(identifier) if by_email else users.find_by_username(identifier)
-        )
+        self, user: UserRecord | None, password: str, client: ClientContext
+    ) -> tuple[str, str | None]:
+        """(stored hash, upgraded hash or None); ``INVALID_CREDENTIALS`` otherwise, after the
+        same hash work whether or not the account exists."""
         stored_hash = user.password_hash if user else None
         ok, new_hash = await self._hasher.verify(password, stored_hash)
         if not ok or user is None or stored_hash is None:
@@ -133,7 +138,7 @@ class NativeAccounts:
                 reason="unknown_user" if user is None else "wrong_password",
             )
             raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
-        return user, stored_hash, new_hash
+        return stored_hash, new_hash
 
     async def _sign_in(self, user: UserRecord, client: ClientContext) -> SignIn:
         member = await join_app(self._store, user, self.app_id)

@@ -57,7 +57,8 @@ class PasswordChange:
         if problem:
             raise TracheaError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {problem}")
         identifier = record.username or record.email or record.uid
-        attempt = await self._throttle.reserve_password_attempt(identifier, client)
+        # The account's own budget, shared with its logins in every app.
+        attempt = await self._throttle.reserve_password_attempt(record, identifier, client)
         ok = False
         try:
             ok, _upgrade = await self._hasher.verify(current_password, record.password_hash)

@@ -97,5 +97,5 @@ class AppStore:
         return _record(doc) if doc else None
 
     async def list(self) -> builtins.list[AppRecord]:
-        cursor = self.collection.find({}).sort("app_id", 1)
-        return [_record(doc) async for doc in cursor]
+        docs = await self.collection.find({}).sort("app_id", 1).to_list()
+        return [_record(doc) for doc in docs]

@@ -4,7 +4,12 @@ Events hold the app, the user id, the client IP and user agent, the UTC time and
 non-secret details (method, reason). Never a password, token or secret. Each event carries its
 own ``expires_at`` (time + the writing instance's retention) under a TTL index, so apps sharing
 one database keep their own retention. Every event is also logged at INFO on the
-``trachea_login.audit`` logger, for log shipping.
+``trachea_login.audit`` logger when it happens, for log shipping (and so the log holds the events
+a crash kept from being stored). The service stores its events off the request path
+(:mod:`trachea_login.services.audit_writer`); operator commands store theirs at once.
+
+Shard key (docs/operations.md): hashed ``_id``; events are only ever inserted by the service,
+and read by operators through the ``user_at`` and ``app_event_at`` indexes.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ class AuditLog:
             [("app_id", 1), ("event", 1), ("at", -1)], name="app_event_at"
         )
 
-    async def record(
+    def event(
         self,
         event: str,
         *,
@@ -42,7 +47,9 @@ class AuditLog:
         ip: str | None = None,
         user_agent: str | None = None,
         **details: Any,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """The document of one event, now (also logged at INFO on ``trachea_login.audit``);
+        store it with :meth:`insert_many` (the service's writer does, off the request)."""
         now = self._clock.now()
         doc: dict[str, Any] = {"event": event, "at": now}
         if app_id is not None:  # None: an account-wide event (deactivation by an operator)
@@ -63,7 +70,16 @@ class AuditLog:
             ip,
             " ".join(f"{key}={value}" for key, value in details.items() if value is not None),
         )
-        await self.collection.insert_one(doc)
+        return doc
+
+    async def insert_many(self, documents: list[dict[str, Any]]) -> None:
+        """Store events made by :meth:`event`, in order, in one round trip."""
+        await self.collection.insert_many(documents, ordered=True)
+
+    async def record(self, event: str, *, app_id: str | None, **fields: Any) -> None:
+        """Make and store one event at once (operator commands, which have no request to
+        keep fast)."""
+        await self.collection.insert_one(self.event(event, app_id=app_id, **fields))
 
     async def scrub_client_details(self, user_id: Any) -> int:
         """Remove IP and user agent from every event of the person (erasure); how many."""

@@ -1,18 +1,30 @@
-"""The ``login_failures`` collection: attempt counters shared by every worker and process.
+"""The ``login_failures`` collection: attempt counters shared by every worker, process and app.
 
-One document per (kind, app, key) - the key is a hash of the identifier or the client IP, so
-usernames are not collected here in clear. A counter lives for one window from its first
-attempt (TTL index on ``expires_at``); past the threshold every further failure blocks the key
-for a delay that doubles, capped at the window. Nothing locks forever.
+One document per counter (an account, an identifier that names no account, a client IP in one
+app); ids hold hashes, never an identifier or IP in clear. A counter's window starts with its
+first attempt and lasts ``rule.window``; past ``rule.max_failures`` failures in it, every further
+failure blocks the counter for a delay that doubles (1 s, 2 s, 4 s ...), capped at the window.
+Nothing locks forever: a window that ended starts afresh.
 
-An attempt is *reserved* atomically before the (slow) password check and *released* after it,
-so a burst of parallel requests cannot all pass the check before the first failure is counted:
+An attempt *reserves* a slot before the (slow) password check and *releases* it after, so a
+burst of parallel requests cannot all pass the check before the first failure is counted:
 below the threshold, failures plus attempts in flight may not exceed it; at or past it, one
-attempt at a time may probe, and only when no block is running.
+attempt at a time may probe, and only when no block is running. A reservation is a *lease*
+(``leases.<token>: until``, :data:`RESERVATION_LEASE`): a process that dies between reserve and
+release holds its slot for the lease, not for the rest of the window. A window restart resets
+the failures and keeps the leases of attempts still in flight.
+
+Round trips: one ``find_one_and_update`` per counter to reserve, and one ``update_many`` over
+all the counters of an attempt to release it (a failure counts on each; a success frees the
+slots, and resets a counter's failures with one more update when it had any).
+
+Shard key (docs/operations.md): hashed ``_id``; every operation names its documents by ``_id``.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,11 +34,28 @@ from pymongo import ReturnDocument
 from ..clock import Clock
 from ._documents import aware
 
+#: How long a reservation holds its slot if it is never released (the process died): longer
+#: than any password check, MONGO_TIMEOUT_MS included, and short next to the window.
+RESERVATION_LEASE = timedelta(seconds=30)
+
 
 @dataclass(frozen=True)
 class ThrottleRule:
     max_failures: int
     window: timedelta
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The answer to a reservation: ``wait`` 0 when admitted (the lease ``token`` is held),
+    else the seconds to wait (nothing stays held). ``failures`` is the counter's failures in
+    its current window, as the reservation saw them; ``stale`` the expired leases it found
+    (removed by the release)."""
+
+    wait: int
+    token: str
+    failures: int = 0
+    stale: tuple[str, ...] = ()
 
 
 def block_delay(failures: int, rule: ThrottleRule) -> timedelta:
@@ -44,6 +73,24 @@ def _seconds_until(moment: datetime | None, now: datetime) -> int:
     return max(0, int((moment - now).total_seconds() + 0.999))
 
 
+def judge(doc: Mapping[str, Any], token: str, rule: ThrottleRule, now: datetime) -> Admission:
+    """Decide a reservation from the counter as it is with our lease added: admitted, or the
+    wait. A counter whose window ended has no failures (its restart is written separately)."""
+    window_ended = (aware(doc.get("window_ends")) or now) <= now
+    failures = 0 if window_ended else int(doc.get("failures", 0))
+    leases = doc.get("leases") or {}
+    live = [name for name, until in leases.items() if (aware(until) or now) > now]
+    stale = tuple(name for name in leases if name not in live)
+    wait = 0
+    last_failure = aware(doc.get("last_failure_at"))
+    if not window_ended and last_failure is not None:
+        wait = _seconds_until(last_failure + block_delay(failures, rule), now)
+    allowance = max(1, rule.max_failures - failures)
+    if wait or len(live) > allowance:
+        return Admission(wait=max(wait, 1), token=token, failures=failures, stale=stale)
+    return Admission(wait=0, token=token, failures=failures, stale=stale)
+
+
 class LoginFailures:
     def __init__(self, database: Any, clock: Clock) -> None:
         self.collection = database["login_failures"]
@@ -54,73 +101,66 @@ class LoginFailures:
             "expires_at", expireAfterSeconds=0, name="expires_at_ttl"
         )
 
-    async def reserve(self, key: str, rule: ThrottleRule) -> int:
-        """Reserve one attempt for ``key``: 0 when it may proceed (then call :meth:`release`),
-        else the seconds to wait (nothing stays reserved)."""
+    @staticmethod
+    def new_token() -> str:
+        """A lease id, unique per attempt (one attempt uses the same one on each counter)."""
+        return secrets.token_hex(8)
+
+    async def reserve(self, key: str, rule: ThrottleRule, token: str) -> Admission:
+        """Take a lease on ``key`` for one attempt, or learn how long to wait (then nothing
+        stays held). Release an admitted attempt with :meth:`release`."""
         now = self._clock.now()
-        window_end = now + rule.window
         doc = await self.collection.find_one_and_update(
             {"_id": key},
             {
-                "$inc": {"pending": 1},
-                "$setOnInsert": {
-                    "failures": 0,
-                    "window_ends": window_end,
-                    "expires_at": window_end,
-                },
+                "$set": {f"leases.{token}": now + RESERVATION_LEASE},
+                "$setOnInsert": {"failures": 0, "window_ends": now + rule.window},
+                # The document outlives every lease and block on it (TTL index).
+                "$max": {"expires_at": now + rule.window},
             },
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if (aware(doc["window_ends"]) or now) <= now:
-            # The window ended but the TTL monitor (once a minute) has not removed the document
-            # yet: start a new one. Conditional on the stale window, so only one request
-            # restarts it; the others read what it wrote.
-            restarted = await self.collection.find_one_and_update(
-                {"_id": key, "window_ends": doc["window_ends"]},
-                {
-                    "$set": {
-                        "failures": 0,
-                        "pending": 1,
-                        "window_ends": window_end,
-                        "expires_at": window_end,
-                    },
-                    "$unset": {"blocked_until": ""},
-                },
-                return_document=ReturnDocument.AFTER,
-            )
-            doc = restarted or await self.collection.find_one({"_id": key}) or doc
-        wait = _seconds_until(aware(doc.get("blocked_until")), now)
-        allowance = max(1, rule.max_failures - int(doc.get("failures", 0)))
-        if wait or int(doc.get("pending", 0)) > allowance:
-            await self._unreserve(key)
-            return max(wait, 1)
-        return 0
+        if (aware(doc.get("window_ends")) or now) <= now:
+            await self._restart_window(key, doc.get("window_ends"), now + rule.window)
+        admission = judge(doc, token, rule, now)
+        if admission.wait:
+            await self.release([key], admission, failed=False)
+        return admission
 
-    async def release(self, key: str, rule: ThrottleRule, *, failed: bool) -> None:
-        """End a reserved attempt; a failure is counted and may start a block."""
-        await self._unreserve(key)
-        if not failed:
-            return
-        doc = await self.collection.find_one_and_update(
-            {"_id": key}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER
-        )
-        delay = block_delay(int(doc["failures"]), rule) if doc else timedelta(0)
-        if delay:
-            until = self._clock.now() + delay
-            # $max: a concurrent failure that computed a longer block keeps it; the document
-            # lives at least as long as its block.
-            await self.collection.update_one(
-                {"_id": key}, {"$max": {"blocked_until": until, "expires_at": until}}
-            )
-
-    async def _unreserve(self, key: str) -> None:
-        # Conditional, so a reservation lost to a concurrent window restart never drives the
-        # count below zero.
+    async def _restart_window(self, key: str, ended: Any, window_end: datetime) -> None:
+        # The window ended but the TTL monitor (once a minute) has not removed the document
+        # yet. Conditional on the ended window, so only one request restarts it; the leases of
+        # attempts in flight stay.
         await self.collection.update_one(
-            {"_id": key, "pending": {"$gt": 0}}, {"$inc": {"pending": -1}}
+            {"_id": key, "window_ends": ended},
+            {
+                "$set": {"failures": 0, "window_ends": window_end},
+                "$unset": {"last_failure_at": ""},
+            },
         )
 
-    async def clear(self, key: str) -> None:
-        """Forget ``key`` (a successful login clears its identifier's failures)."""
-        await self.collection.delete_one({"_id": key})
+    async def release(self, keys: Iterable[str], admission: Admission, *, failed: bool) -> None:
+        """End an attempt on every counter it holds, in one update: free its lease (and the
+        expired ones it saw); a failure is counted on each and may start a block."""
+        unset = dict.fromkeys((f"leases.{t}" for t in (admission.token, *admission.stale)), "")
+        update: dict[str, Any] = {"$unset": unset}
+        if failed:
+            update["$inc"] = {"failures": 1}
+            # $max: of concurrent failures the latest one times the block.
+            update["$max"] = {"last_failure_at": self._clock.now()}
+        await self.collection.update_many({"_id": {"$in": list(keys)}}, update)
+
+    async def reset(self, key: str, admission: Admission) -> None:
+        """End an attempt that proved the account (a successful sign-in): its failures are
+        forgotten; attempts still in flight keep their leases."""
+        await self.collection.update_one(
+            {"_id": key},
+            {
+                "$set": {"failures": 0},
+                "$unset": {
+                    "last_failure_at": "",
+                    **{f"leases.{t}": "" for t in (admission.token, *admission.stale)},
+                },
+            },
+        )

@@ -1,7 +1,8 @@
 """The ``users`` collection: one document per person, shared by every app.
 
-Unique sparse indexes on ``username`` (stored lower-cased, so uniqueness is case-insensitive),
-``email`` (lower-cased) and ``firebase_uid``: a document without one of these simply lacks the
+Unique sparse indexes on ``username`` and ``email`` (both stored NFKC-normalised and case-folded,
+:mod:`trachea_login.identifiers`, so uniqueness ignores case and Unicode spelling) and
+``firebase_uid``: a document without one of these simply lacks the
 field, never holds ``null`` (real MongoDB indexes an explicit ``null``, so two of them would
 collide). Every write here therefore turns a ``None`` value into ``$unset``.
 ``apps[]`` holds ``{app_id, role, plan, joined_at}`` per app; entries are appended with one
@@ -20,6 +21,7 @@ from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
 from ..clock import Clock
+from ..identifiers import normalise_identifier
 from ..records import DEFAULT_PLAN, DEFAULT_ROLE, Membership, UserRecord
 from ._documents import aware
 
@@ -98,6 +100,17 @@ def _checked(fields: Mapping[str, Any]) -> None:
         raise ValueError(f"not user fields: {', '.join(sorted(unknown))}")
 
 
+def _present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` without its ``None`` values, nested mappings (``address``) included: a
+    document never holds ``null`` (real MongoDB indexes an explicit ``null`` under a sparse
+    unique index, so two of them collide)."""
+    return {
+        name: _present(value) if isinstance(value, Mapping) else value
+        for name, value in fields.items()
+        if value is not None
+    }
+
+
 def _update(
     now: datetime,
     set_fields: Mapping[str, Any],
@@ -111,7 +124,7 @@ def _update(
     (no session is spared)."""
     _checked(set_fields)
     _checked(dict.fromkeys(unset_fields))
-    to_set = {name: value for name, value in set_fields.items() if value is not None}
+    to_set = _present(set_fields)
     to_unset = {name for name, value in set_fields.items() if value is None} | set(unset_fields)
     if end_sessions:
         to_set["sessions_valid_after"] = now
@@ -145,11 +158,13 @@ class UserStore:
         return _record(doc) if doc else None
 
     async def find_by_username(self, username: str) -> UserRecord | None:
-        doc = await self.collection.find_one({"username": username.lower()})  # username_unique
+        doc = await self.collection.find_one(  # username_unique
+            {"username": normalise_identifier(username)}
+        )
         return _record(doc) if doc else None
 
     async def find_by_email(self, email: str) -> UserRecord | None:
-        doc = await self.collection.find_one({"email": email.lower()})  # email_unique
+        doc = await self.collection.find_one({"email": normalise_identifier(email)})  # email_unique
         return _record(doc) if doc else None
 
     async def find_by_firebase_uid(self, firebase_uid: str) -> UserRecord | None:
@@ -163,7 +178,7 @@ class UserStore:
         ``DuplicateKeyError`` when a unique field is taken. ``None`` values are left out."""
         _checked(fields)
         now = self._clock.now()
-        doc: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
+        doc: dict[str, Any] = _present(fields)
         doc.setdefault("is_active", True)
         doc["apps"] = [_new_entry(app_id, now)] if app_id else []
         doc["created_at"] = now

@@ -1,0 +1,180 @@
+"""Audit events are stored off the response path (services/audit_writer.py): no request waits
+for them, a graceful shutdown stores every queued one, a failing insert is logged and never
+fails a request, and a full queue drops events with a warning instead of blocking."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
+
+from trachea_login.services.audit_writer import AuditWriter
+
+from .conftest import PASSWORD, default_app
+
+
+class GatedInserts:
+    """Stands in front of ``AuditLog.insert_many``: holds every batch until ``open()``."""
+
+    def __init__(self, insert_many: Any) -> None:
+        self._insert_many = insert_many
+        self._gate = asyncio.Event()
+        self.waiting = 0
+
+    def open(self) -> None:
+        self._gate.set()
+
+    async def __call__(self, documents: list[dict[str, Any]]) -> None:
+        self.waiting += 1
+        await self._gate.wait()
+        await self._insert_many(documents)
+
+
+async def _stored(trachea: Any, event: str) -> list[dict[str, Any]]:
+    return [e async for e in trachea.store.audit.collection.find({"event": event})]
+
+
+async def test_a_request_does_not_wait_for_its_audit_insert(serve, monkeypatch):
+    served = await serve()
+    gate = GatedInserts(served.trachea.store.audit.insert_many)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", gate)
+
+    response = await served.client.post(
+        "/auth/register", json={"username": "alice", "password": PASSWORD}
+    )
+
+    assert response.status_code == 200  # answered while the insert is still held
+    assert await _stored(served.trachea, "register") == []
+    gate.open()
+    await served.trachea.service.auditor.flush()
+    assert len(await _stored(served.trachea, "register")) == 1
+
+
+async def test_events_still_queued_at_shutdown_are_stored_before_it_returns(
+    register, make_trachea, monkeypatch
+):
+    await register("app1")
+    trachea = make_trachea("app1")
+    app = default_app(trachea)
+    gate = GatedInserts(trachea.store.audit.insert_many)
+    monkeypatch.setattr(trachea.store.audit, "insert_many", gate)
+    manager = LifespanManager(app)
+    await manager.__aenter__()
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for name in ("alice", "bob", "carol"):
+            response = await client.post(
+                "/auth/register", json={"username": name, "password": PASSWORD}
+            )
+            assert response.status_code == 200
+
+    stopping = asyncio.ensure_future(manager.__aexit__(None, None, None))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not stopping.done()  # shutdown waits for the queued events
+    gate.open()
+    await stopping
+    assert len(await _stored(trachea, "register")) == 3
+    assert len(await _stored(trachea, "login")) == 3
+
+
+async def test_a_failing_audit_insert_is_logged_and_never_fails_the_request(
+    serve, monkeypatch, caplog
+):
+    served = await serve()
+
+    async def refuse(documents: list[dict[str, Any]]) -> None:
+        raise OperationFailure("not authorized on trachea to execute command", code=13)
+
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", refuse)
+    with caplog.at_level(logging.ERROR, logger="trachea_login"):
+        registered = await served.client.post(
+            "/auth/register", json={"username": "alice", "password": PASSWORD}
+        )
+        logged_in = await served.login("alice")
+        await served.trachea.service.auditor.flush()
+    assert (registered.status_code, logged_in.status_code) == (200, 200)
+    assert any("could not store" in r.getMessage() for r in caplog.records)
+
+
+def _documents(count: int) -> list[dict[str, Any]]:
+    return [{"event": "test", "n": n} for n in range(count)]
+
+
+async def test_a_full_queue_drops_new_events_with_one_warning_and_never_blocks(
+    make_trachea, caplog
+):
+    log = make_trachea("app1").store.audit
+    gate = GatedInserts(log.insert_many)
+    log.insert_many = gate  # type: ignore[method-assign]
+    writer = AuditWriter(log, max_queued=2, batch_size=10)
+    with caplog.at_level(logging.WARNING, logger="trachea_login"):
+        for document in _documents(6):
+            writer.submit(document)  # returns at once, full or not
+    assert writer.dropped == 4
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+    assert "audit queue full" in caplog.records[0].getMessage()
+    gate.open()
+    await writer.close()
+    assert [e["n"] async for e in log.collection.find({"event": "test"})] == [0, 1]
+
+
+async def test_shutdown_with_the_database_unavailable_gives_up_and_says_how_many(
+    make_trachea, caplog
+):
+    log = make_trachea("app1").store.audit
+
+    async def unavailable(documents: list[dict[str, Any]]) -> None:
+        raise ServerSelectionTimeoutError("No servers found yet")
+
+    log.insert_many = unavailable  # type: ignore[method-assign]
+    writer = AuditWriter(log, batch_size=1)
+    for document in _documents(3):
+        writer.submit(document)
+    with caplog.at_level(logging.WARNING, logger="trachea_login"):
+        await writer.close()  # returns: one failed batch, then the rest is given up on
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("could not store 1 audit event(s): MongoDB unavailable" in m for m in messages)
+    assert any("2 more audit event(s) not stored" in m for m in messages)
+
+
+async def test_events_are_stored_in_the_order_they_happened(make_trachea):
+    log = make_trachea("app1").store.audit
+    writer = AuditWriter(log, batch_size=3)
+    for document in _documents(10):
+        writer.submit(document)
+    await writer.close()
+    assert [e["n"] async for e in log.collection.find({"event": "test"}).sort("_id", 1)] == list(
+        range(10)
+    )
+
+
+async def test_events_still_queued_when_a_person_is_erased_are_scrubbed_too(serve, monkeypatch):
+    """Erasure removes IP and user agent from the person's audit events: the ones this process
+    has not stored yet are stored first, so none arrives after the scrub with them."""
+    from bson import ObjectId
+
+    served = await serve()
+    gate = GatedInserts(served.trachea.store.audit.insert_many)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", gate)
+    tokens = await served.register_user("alice")  # its events wait behind the gate
+    erasing = asyncio.ensure_future(
+        served.client.post(
+            "/auth/users/me/erase",
+            json={"confirm": True},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+    )
+    for _ in range(50):
+        await asyncio.sleep(0)
+    gate.open()
+    assert (await erasing).status_code == 200
+    await served.trachea.service.auditor.flush()
+    user_id = ObjectId(tokens["user"]["id"])
+    events = [e async for e in served.trachea.store.audit.collection.find({"user_id": user_id})]
+    assert {e["event"] for e in events} >= {"register", "login", "erased"}
+    assert all("ip" not in e and "user_agent" not in e for e in events)
