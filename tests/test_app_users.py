@@ -13,6 +13,7 @@ from trachea_login.testing import TEST_PASSWORD
 
 
 async def events(trachea, name):
+    await trachea.service.auditor.flush()  # stored after the response
     return [e async for e in trachea.store.audit.collection.find({"event": name})]
 
 
@@ -149,9 +150,9 @@ async def test_deactivate_ends_every_session_and_reactivate_revives_none(
     again = await trachea_client.post("/auth/refresh", json={"refresh_token": issued.refresh_token})
     assert again.status_code == 401  # the session ended with the deactivation stays ended
     assert (await login(trachea_client, "hank")).status_code == 200
-    kinds = [e["event"] for e in await events(trachea, "user_deactivated")]
-    kinds += [e["event"] for e in await events(trachea, "user_reactivated")]
-    assert kinds == ["user_deactivated", "user_reactivated"]
+    kinds = [e["event"] for e in await events(trachea, "deactivated")]
+    kinds += [e["event"] for e in await events(trachea, "reactivated")]
+    assert kinds == ["deactivated", "reactivated"]
 
 
 async def test_end_sessions_ends_them_all_and_says_how_many(trachea, trachea_client, issue_token):

@@ -436,6 +436,7 @@ async def test_secrets_never_appear_in_responses_or_the_audit_trail(serve):
     client = await new_client(served)
     token = (await token_request(served, client)).json()["access_token"]
     await body_request(served, client.client_id, "a-wrong-guess-secret")
+    await served.trachea.service.auditor.flush()  # stored after the response
     events = [e async for e in served.trachea.store.audit.collection.find({})]
     text = json.dumps(events, default=str)
     for secret in (client.client_secret, token, "a-wrong-guess-secret", secret_for("app1")):

@@ -13,6 +13,7 @@ from .config import TracheaSettings
 from .cors import TracheaCORSMiddleware
 from .deps import get_current_user, get_current_user_optional, require_role
 from .errors import ErrorCode, TracheaConfigError, TracheaError, trachea_exception_handler
+from .events import TracheaEvent
 from .remote import RemoteVerifier
 from .routes.openapi import ErrorResponse
 from .routes.responses import LoginResponse, ServiceTokenResponse, TokenResponse, UserResponse
@@ -32,6 +33,7 @@ __all__ = [
     "TracheaCORSMiddleware",
     "TracheaConfigError",
     "TracheaError",
+    "TracheaEvent",
     "TracheaLogin",
     "TracheaSettings",
     "UserResponse",

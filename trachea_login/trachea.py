@@ -19,6 +19,7 @@ from .app_users import AppUsers
 from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
+from .events import EventCallback
 from .firebase import FirebaseVerifier
 from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
@@ -46,8 +47,11 @@ class TracheaLogin:
     primary, write with majority write concern and bound each operation by
     ``MONGO_TIMEOUT_MS`` whatever the client's own defaults. ``plan_policy(user, new_plan, proof)``,
     sync or async, decides whether a user may change their own plan (``None`` refuses paid
-    changes). ``clock`` replaces the system clock (tests move time with
-    :class:`~trachea_login.clock.AdjustableClock`).
+    changes). ``on_event(event)``, sync or async, is called with each
+    :class:`~trachea_login.TracheaEvent` (contract §11) after it happened, off the response
+    path: sync callbacks in a worker thread, async ones by a delivery task, in order; one that
+    raises is logged (docs/integrating.md). ``clock`` replaces the system clock (tests move
+    time with :class:`~trachea_login.clock.AdjustableClock`).
 
     Construction validates everything that needs no I/O and raises ``TracheaConfigError``;
     :meth:`startup` (run by :attr:`lifespan`) checks the database and the app registration.
@@ -62,16 +66,13 @@ class TracheaLogin:
         *,
         mongo_client: Any = None,
         plan_policy: PlanPolicy | None = None,
+        on_event: EventCallback | None = None,
         clock: Clock | None = None,
         **settings: Any,
     ) -> None:
         self.settings: TracheaSettings = load_settings(**settings)
         self.clock: Clock = clock or SystemClock()
-        if mongo_client is None and not self.settings.mongo_uri:
-            raise TracheaConfigError(
-                "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
-                "(use mongomock:// for the embedded in-memory database)"
-            )
+        self._check_arguments(mongo_client, on_event)
         self._owns_client = mongo_client is None
         self.mongo_client = mongo_client
         self.store = self._open_store()
@@ -91,6 +92,7 @@ class TracheaLogin:
             self.clock,
             self.firebase,
             plan_policy,
+            on_event,
         )
         self.dependencies = self._bind_dependencies()
         lifecycle = self.service.lifecycle
@@ -106,6 +108,15 @@ class TracheaLogin:
         )
         self.started = False
         self._closed = False
+
+    def _check_arguments(self, mongo_client: Any, on_event: Any) -> None:
+        if mongo_client is None and not self.settings.mongo_uri:
+            raise TracheaConfigError(
+                "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
+                "(use mongomock:// for the embedded in-memory database)"
+            )
+        if on_event is not None and not callable(on_event):
+            raise TracheaConfigError("on_event must be a callable (sync or async) or None")
 
     def _bind_dependencies(self) -> deps.BoundDependencies:
         """The product app's dependencies of this instance: users' and service clients'."""
@@ -277,8 +288,15 @@ class TracheaLogin:
         if signs:
             raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
+    async def flush_events(self) -> None:
+        """Wait until every event so far has reached ``on_event`` and the audit log (tests;
+        a product's own test suite, before asserting on what its callback saw)."""
+        await self.service.auditor.flush_events()
+
     async def shutdown(self) -> None:
-        """Stop: store the audit events still queued, then close what startup opened."""
+        """Stop: store the audit events still queued and deliver the queued events to
+        ``on_event`` (within ``TRACHEA_EVENT_SHUTDOWN_SECONDS``), then close what startup
+        opened."""
         self.started = False
         await self.service.auditor.close()
         self.hasher.close()

@@ -211,7 +211,7 @@ async def deactivate(
     if updated is None:  # removed meanwhile
         raise UserNotFound(user.uid)
     await recorder(
-        "user_deactivated", app_id=app_id, user_id=updated.id, actor=actor, sessions_ended=live
+        "deactivated", app_id=app_id, user_id=updated.id, actor=actor, sessions_ended=live
     )
     return updated, live
 
@@ -222,7 +222,7 @@ async def reactivate(
     updated = await lifecycle.reactivate_account(store, user.id)
     if updated is None:
         raise UserNotFound(user.uid)
-    await recorder("user_reactivated", app_id=app_id, user_id=updated.id, actor=actor)
+    await recorder("reactivated", app_id=app_id, user_id=updated.id, actor=actor)
     return updated
 
 
@@ -234,7 +234,12 @@ async def end_sessions(
     if updated is None:
         raise UserNotFound(user.uid)
     await recorder(
-        "session_ended", app_id=app_id, user_id=user.id, actor=actor, reason="operator", count=live
+        "session_ended",
+        app_id=app_id,
+        user_id=user.id,
+        actor=actor,
+        reason="all_sessions",
+        count=live,
     )
     return updated, live
 

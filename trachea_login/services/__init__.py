@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from ..clock import Clock
 from ..config import TracheaSettings
+from ..events import EventCallback
 from ..firebase import FirebaseVerifier
 from ..passwords import PasswordHasher
 from ..store import Store
@@ -21,6 +22,7 @@ from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache, SignInScreen, Si
 from .audit import Auditor
 from .client_credentials import ClientCredentials, ClientLiveCheck, ServiceToken
 from .context import ClientContext, IssuedTokens, SignIn
+from .event_delivery import EventDelivery
 from .firebase_accounts import FirebaseAccounts
 from .health import HealthCheck
 from .lifecycle import AccountLifecycle
@@ -47,13 +49,17 @@ class AuthService:
         clock: Clock,
         firebase: FirebaseVerifier | None = None,
         plan_policy: PlanPolicy | None = None,
+        on_event: EventCallback | None = None,
     ) -> None:
         app_id = self.app_id = settings.app_id
         self.store = store
         self.app_record = AppRecordCache(store.apps, app_id, clock)
         self.apps = AppGuard(self.app_record, store.apps)
         self.sign_in_screen = SignInScreenReader(self.apps, settings.password_min_length)
-        auditor = self.auditor = Auditor(store.audit, app_id)
+        delivery = None
+        if on_event is not None:
+            delivery = EventDelivery(on_event, shutdown_seconds=settings.event_shutdown_seconds)
+        auditor = self.auditor = Auditor(store.audit, app_id, delivery=delivery)
         self.sessions = SessionService(settings, store, tokens, clock, auditor)
         self.refresh = RefreshService(settings, store, clock, self.apps, self.sessions, auditor)
         throttle = LoginThrottle(store.login_failures, settings, auditor)
@@ -62,7 +68,7 @@ class AuthService:
             settings, store, hasher, self.apps, throttle, self.sessions, auditor
         )
         self.firebase = FirebaseAccounts(app_id, store, firebase, self.apps, self.sessions, auditor)
-        self.profile = ProfileService(store, self.sessions)
+        self.profile = ProfileService(store, self.sessions, auditor)
         self.lifecycle = AccountLifecycle(
             store,
             self.sessions,
