@@ -16,8 +16,11 @@ from trachea_login import TracheaEvent
 class LoginMetrics:
     """``trachea_logins_total{method}`` and ``trachea_login_failures_total{reason}``.
 
-    :meth:`on_event` is a *sync* ``on_event`` callback: trachea-login runs sync callbacks in a
-    worker thread, off the event loop and off the response path, hence the lock.
+    :meth:`on_event` is a *sync* ``on_event`` callback: passed on its own
+    (``TracheaLogin(on_event=metrics.on_event)``) trachea-login runs it in a worker thread, off
+    the event loop and off the response path, hence the lock (``GET /metrics`` reads on the
+    loop). The shop calls it from its async callback instead (``events.py``): a counter is
+    cheap enough for the event loop.
     """
 
     def __init__(self) -> None:
