@@ -23,7 +23,7 @@ from typing import Any
 
 from .._mongo import database_unavailable
 from ..store import AuditLog
-from .background import BackgroundQueue
+from .background import BackgroundQueue, Wording
 
 logger = logging.getLogger("trachea_login")
 
@@ -32,6 +32,8 @@ MAX_QUEUED = 10_000
 #: Events per ``insert_many``.
 BATCH_SIZE = 200
 
+WORDING = Wording("audit", "audit event(s)", "stored", " (still logged on trachea_login.audit)")
+
 
 class AuditWriter(BackgroundQueue[dict[str, Any]]):
     """Stores one instance's audit documents in the background, in batches, in order."""
@@ -39,15 +41,7 @@ class AuditWriter(BackgroundQueue[dict[str, Any]]):
     def __init__(
         self, log: AuditLog, *, max_queued: int = MAX_QUEUED, batch_size: int = BATCH_SIZE
     ) -> None:
-        super().__init__(
-            self._store,
-            name="audit",
-            what="audit event(s)",
-            done="stored",
-            max_queued=max_queued,
-            batch_size=batch_size,
-            full_note=" (they are still logged on trachea_login.audit)",
-        )
+        super().__init__(self._store, WORDING, max_queued=max_queued, batch_size=batch_size)
         self._log = log
 
     async def _store(self, documents: list[dict[str, Any]]) -> None:

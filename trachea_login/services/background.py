@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 logger = logging.getLogger("trachea_login")
@@ -28,29 +29,35 @@ logger = logging.getLogger("trachea_login")
 Item = TypeVar("Item")
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a queue's log messages name it (``"audit"``), its items (``"audit event(s)"``),
+    what handling them is (``"stored"``), and what becomes of dropped ones (``full_note``,
+    the end of the queue-full warning)."""
+
+    name: str
+    what: str
+    done: str
+    full_note: str = ""
+
+
 class BackgroundQueue(Generic[Item]):
     """Hands items to ``handle`` in batches, in order, from one task; never blocks a submitter.
-
-    Log messages name the queue (``name``: ``"audit"``), its items (``what``: ``"audit
-    event(s)"``) and what handling them is (``done``: ``"stored"``); ``full_note`` ends the
-    queue-full warning (what becomes of dropped items)."""
+    ``wording`` names things in its log messages."""
 
     def __init__(
         self,
         handle: Callable[[list[Item]], Awaitable[None]],
+        wording: Wording,
         *,
-        name: str,
-        what: str,
-        done: str,
         max_queued: int,
         batch_size: int,
-        full_note: str = "",
     ) -> None:
         self._handle = handle
-        self._name = name
-        self._what = what
-        self._done_word = done
-        self._full_note = full_note
+        self._name = wording.name
+        self._what = wording.what
+        self._done_word = wording.done
+        self._full_note = wording.full_note
         self._max_queued = max_queued
         self._batch_size = batch_size
         self._queue: asyncio.Queue[Item] | None = None

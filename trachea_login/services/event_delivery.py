@@ -24,14 +24,16 @@ import inspect
 import logging
 
 from ..events import EventCallback, TracheaEvent
-from .background import BackgroundQueue
+from .background import BackgroundQueue, Wording
 
 logger = logging.getLogger("trachea_login")
 
 #: Events waiting for the callback, at most; more are dropped (and logged).
 MAX_QUEUED = 10_000
-#: Events taken off the queue at once (each is still delivered on its own, in order).
+#: Events taken off the queue at once: one, so that a shutdown's count of what it left is exact.
 BATCH_SIZE = 1
+
+WORDING = Wording("event", "event(s)", "delivered to on_event", " (still in the audit log)")
 
 
 class EventDelivery(BackgroundQueue[TracheaEvent]):
@@ -41,15 +43,7 @@ class EventDelivery(BackgroundQueue[TracheaEvent]):
     def __init__(
         self, callback: EventCallback, *, max_queued: int = MAX_QUEUED, shutdown_seconds: float
     ) -> None:
-        super().__init__(
-            self._deliver,
-            name="event",
-            what="event(s)",
-            done="delivered to on_event",
-            max_queued=max_queued,
-            batch_size=BATCH_SIZE,
-            full_note=" (they are still in the audit log)",
-        )
+        super().__init__(self._deliver, WORDING, max_queued=max_queued, batch_size=BATCH_SIZE)
         self._callback = callback
         self._is_async = _is_async_callable(callback)
         self.shutdown_seconds = shutdown_seconds
