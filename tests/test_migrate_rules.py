@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from bson import ObjectId
 
+from trachea_login.identifiers import normalise_identifier
 from trachea_login.migrate.identifiers import (
     comparison_key,
     document_changes,
@@ -84,6 +85,23 @@ def test_identifiers_that_collide_with_nothing_are_stored_as_this_version_stores
     }
     assert [(c.old, c.new) for c in plan.sub_changes] == [("Mary Ann", "mary ann")]
     assert [notice.kind for notice in plan.notices] == ["username_not_registrable"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Straße", "strasse"),  # case folding, not lower()
+        ("\uff21lice", "alice"),  # fullwidth A: NFKC
+        ("Rene\u0301", "ren\u00e9"),  # NFD: composed
+    ],
+)
+def test_a_lone_identifier_is_stored_in_the_form_the_routes_look_it_up(typed, stored):
+    """Migrated names must be found by what a user types: the login normalises it with
+    ``normalise_identifier``, so the migration stores exactly that form."""
+    user, member = person(username=typed), person(email=f"{typed}@example.com")
+    plan = plan_identifiers([user, member])
+    assert plan.usernames == {user.id: stored} == {user.id: normalise_identifier(typed.upper())}
+    assert plan.emails == {member.id: f"{stored}@example.com"}
 
 
 def test_a_native_and_a_firebase_account_with_one_email_in_two_cases_collide():

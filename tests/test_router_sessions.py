@@ -242,3 +242,22 @@ async def test_a_new_sign_in_after_logout_is_live(serve):
     again = (await served.login("alice")).json()
     assert (await refresh(served, again["refresh_token"])).status_code == 200
     assert len(await sessions_of(served, again["access_token"])) == 1
+
+
+async def test_the_after_a_restore_update_of_operations_md_ends_every_session(serve, database):
+    """docs/operations.md, "After a restore": the one updateMany on users it gives ends every
+    session (in every app), the current one of a password change included; a sign-in after it
+    is live."""
+    served = await serve()
+    alice = await served.register_user("alice")
+    bob = await served.register_user("bob")
+    await database.users.update_many(  # the mongosh command, through PyMongo
+        {"erased_at": {"$exists": False}},
+        {"$set": {"sessions_valid_after": served.clock.now()}, "$unset": {"session_spared": ""}},
+    )
+    served.clock.advance(seconds=1)
+    for tokens in (alice, bob):
+        assert_error(await refresh(served, tokens["refresh_token"]), 401, "REFRESH_TOKEN_INVALID")
+    again = await served.login("alice")
+    assert again.status_code == 200
+    assert (await refresh(served, again.json()["refresh_token"])).status_code == 200

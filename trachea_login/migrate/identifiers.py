@@ -20,6 +20,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..identifiers import normalise_identifier
 from .legacy import Person
 from .report import Conflict, Notice, SubChange
 
@@ -31,16 +32,15 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def stored_identifier(value: str) -> str:
     """A username or email as this version stores it and looks it up: the one normalisation
-    of identifiers, the same as ``store/users.py`` applies to what a user types."""
-    return value.lower()
+    of identifiers (:func:`~trachea_login.identifiers.normalise_identifier`, NFKC and case
+    folding), the same the routes apply to what a user types."""
+    return normalise_identifier(value)
 
 
 def comparison_key(value: str) -> str:
-    """When two identifiers are one (contract §4: NFKC and case folding). Stricter than, or the
-    same as, :func:`stored_identifier`, so that nothing this migration stores can collide
-    under a later, stricter lookup."""
-    folded = unicodedata.normalize("NFKC", stored_identifier(value)).casefold()
-    return unicodedata.normalize("NFKC", folded)
+    """When two identifiers are one (contract §4). The stored form itself: two accounts
+    collide exactly when this version would store one value for both."""
+    return stored_identifier(value)
 
 
 def valid_email(value: str) -> bool:
@@ -159,7 +159,7 @@ def _new_values(people: list[Person], plan: IdentifierPlan, skip: dict[str, set[
                 ids=tuple(odd_names),
                 message=(
                     "usernames a new registration would refuse (spaces, '@', letters beyond "
-                    "A-Z, length): they still sign in, and are stored in lower case."
+                    "A-Z, length): they still sign in, and are stored case-folded (NFKC)."
                 ),
             )
         )

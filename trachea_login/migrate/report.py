@@ -11,8 +11,8 @@ from typing import Any
 CHANGES: dict[str, str] = {
     "null_fields_removed": "user documents whose explicit null fields were removed",
     "empty_identifiers_removed": "empty usernames/emails/Firebase uids removed (0.1.0-0.1.2)",
-    "usernames_normalised": "usernames stored as this version stores them (lower case)",
-    "emails_normalised": "emails stored as this version stores them (lower case)",
+    "usernames_normalised": "usernames stored as this version stores them (NFKC, case-folded)",
+    "emails_normalised": "emails stored as this version stores them (NFKC, case-folded)",
     "dates_of_birth_set_aside": "unreadable dates of birth moved to legacy_date_of_birth",
     "sessions_created": "live 0.1.x refresh tokens carried over as sessions",
     "memberships_added": "app entries added for sessions in apps 0.1.x never recorded",
