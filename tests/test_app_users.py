@@ -13,6 +13,7 @@ from trachea_login.testing import TEST_PASSWORD
 
 
 async def events(trachea, name):
+    await trachea.service.auditor.flush()  # stored off the response path: wait for the writer
     return [e async for e in trachea.store.audit.collection.find({"event": name})]
 
 
