@@ -5,9 +5,9 @@ request, at each bcrypt cost given:
 
 - ``POST /auth/login`` with a username and password (the reference: one password check,
   a session written, a token signed);
-- ``POST /auth/token`` with HTTP Basic credentials (one secret check, a token signed, no
-  session);
-- ``POST /auth/token`` with a wrong secret (the same hash work; a 401);
+- ``POST /auth/token`` with HTTP Basic credentials (one SHA-256 digest of the secret, a token
+  signed, no session; the bcrypt cost does not apply to it);
+- ``POST /auth/token`` with a wrong secret (the same digest work; a 401);
 
 then what verifying the token costs in a product route, awaited on one connection (µs per
 call): ``require_scopes(...)`` against ``current_user``, both answered by the verified-token
@@ -83,7 +83,6 @@ async def endpoints(cost: int, requests: int, rounds: int) -> dict[str, float]:
     app, trachea = await build(cost)
     created = await create_client(
         trachea.database, app_id="bench", name="bench", scopes=["reports:read"],
-        secret_hash_rounds=cost,
     )  # fmt: skip
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -118,7 +117,6 @@ async def dependencies(calls: int, rounds: int) -> dict[str, float]:
     app, trachea = await build(4)
     created = await create_client(
         trachea.database, app_id="bench", name="bench", scopes=["reports:read"],
-        secret_hash_rounds=4,
     )  # fmt: skip
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

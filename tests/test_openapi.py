@@ -213,7 +213,6 @@ async def test_the_token_examples_work_with_a_clients_credentials(serve):
     spec = (await served.client.get("/openapi.json")).json()
     created = await create_client(
         served.trachea.database, app_id="app1", name="worker", scopes=["reports:read"],
-        secret_hash_rounds=4,
     )  # fmt: skip
     auth = (created.client_id, created.client_secret)
     body = spec["paths"]["/auth/token"]["post"]["requestBody"]["content"]

@@ -23,7 +23,7 @@ from trachea_login import (
 )
 from trachea_login.remote import REFETCH_SECONDS
 
-from .conftest import FAST_ROUNDS, PASSWORD, assert_product_error, bearer
+from .conftest import PASSWORD, assert_product_error, bearer
 from .jwt_tools import claims_of, forge, header_of, new_ec, pem
 from .live_server import free_port, serving
 
@@ -356,7 +356,6 @@ async def test_service_tokens_verify_remotely_and_each_kind_stays_in_its_place(
         app_id="app1",
         name="worker",
         scopes=["reports:read"],
-        secret_hash_rounds=FAST_ROUNDS,
     )
     async with serving(auth_app(es256(make_trachea, new_ec()), [])) as port:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:

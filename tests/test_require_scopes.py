@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from trachea_login import CurrentClient, CurrentUser, TracheaError, admin
 from trachea_login.services.client_credentials import CLIENT_CHECK_MAX_AGE
 
-from .conftest import FAST_ROUNDS, JWT_SECRET, assert_product_error, bearer
+from .conftest import JWT_SECRET, assert_product_error, bearer
 from .jwt_tools import claims_of, forge, header_of
 
 
@@ -68,7 +68,6 @@ async def service_token(served: Any, scopes=("reports:read", "users:read")) -> t
         app_id="app1",
         name="worker",
         scopes=scopes,
-        secret_hash_rounds=FAST_ROUNDS,
     )
     response = await served.client.post(
         "/auth/token",
@@ -106,7 +105,6 @@ async def test_a_token_granted_a_subset_holds_only_that_subset(served):
         app_id="app1",
         name="worker",
         scopes=("reports:read", "users:read"),
-        secret_hash_rounds=FAST_ROUNDS,
     )
     response = await served.client.post(
         "/auth/token",
@@ -231,7 +229,6 @@ async def test_a_revoked_client_gets_no_new_token(served):
         app_id="app1",
         name="worker",
         scopes=["reports:read"],
-        secret_hash_rounds=FAST_ROUNDS,
     )
     await admin.revoke_client(served.trachea.store.database, client.client_id)
     response = await served.client.post(

@@ -12,8 +12,9 @@ import pytest
 
 from trachea_login import admin
 from trachea_login.admin import NewClient
+from trachea_login.services import client_credentials
 
-from .conftest import FAST_ROUNDS, assert_error, bearer, secret_for
+from .conftest import assert_error, bearer, secret_for
 from .jwt_tools import claims_of, header_of
 
 GRANT = {"grant_type": "client_credentials"}
@@ -26,7 +27,6 @@ async def new_client(served: Any, scopes=SCOPES, app_id: str = "app1") -> NewCli
         app_id=app_id,
         name="Reports worker",
         scopes=scopes,
-        secret_hash_rounds=FAST_ROUNDS,
     )
 
 
@@ -196,23 +196,24 @@ async def test_missing_or_malformed_client_authentication_is_invalid_client(serv
     assert_error(response, 401, "INVALID_CLIENT")
 
 
-async def test_an_unknown_client_costs_one_hash_check_like_a_known_one(serve, monkeypatch):
+async def test_unknown_and_revoked_clients_cost_one_digest_check_like_a_known_one(
+    serve, monkeypatch
+):
     served = await serve()
-    client = await new_client(served)
-    hasher = served.trachea.hasher
+    client, revoked = await new_client(served), await new_client(served)
+    await admin.revoke_client(served.trachea.store.database, revoked.client_id)
     checks: list[str] = []
-    real = hasher._safe_verify
+    real = client_credentials.client_secret_matches
 
-    def counting(password: str, stored_hash: str) -> bool:
-        checks.append("dummy" if stored_hash == hasher._dummy_hash else "client")
-        return real(password, stored_hash)
+    def counting(secret: str, stored: str | None) -> bool:
+        checks.append("dummy" if stored is None else "client")
+        return real(secret, stored)
 
-    monkeypatch.setattr(hasher, "_safe_verify", counting)
+    monkeypatch.setattr(client_credentials, "client_secret_matches", counting)
     await body_request(served, "svc_" + "1" * 32, "guess")
     await body_request(served, client.client_id, "guess")
-    assert checks == ["dummy", "client"]
-    stored = await served.trachea.store.service_clients.get(client.client_id)
-    assert hasher._dummy_hash.split("$")[2] == stored.secret_hash.split("$")[2]  # same cost
+    await body_request(served, revoked.client_id, revoked.client_secret)
+    assert checks == ["dummy", "client", "dummy"]
 
 
 async def test_failed_client_authentications_are_throttled_like_logins(serve):
@@ -264,9 +265,7 @@ async def test_a_rotated_secret_replaces_the_old_one_at_once(serve):
     served = await serve()
     client = await new_client(served)
     database = served.trachea.store.database
-    new_secret = await admin.rotate_client_secret(
-        database, client.client_id, secret_hash_rounds=FAST_ROUNDS
-    )
+    new_secret = await admin.rotate_client_secret(database, client.client_id)
     assert_error(await token_request(served, client), 401, "INVALID_CLIENT")
     response = await body_request(served, client.client_id, new_secret)
     assert response.status_code == 200, response.text

@@ -165,7 +165,6 @@ async def issue_service_token(
         app_id=trachea.app_id,
         name=name,
         scopes=scopes,
-        secret_hash_rounds=TEST_HASH_ROUNDS,
     )
     issued = await trachea.service.clients.issue(
         client_id=created.client_id,

@@ -7,6 +7,7 @@ a missing app or user raises a :class:`NotFoundError`. Each change is one atomic
 
 from __future__ import annotations
 
+from ..client_secrets import generate_client_secret
 from .apps import (
     disable_app,
     enable_app,
@@ -23,7 +24,6 @@ from .clients import (
     NewClient,
     create_client,
     generate_client_id,
-    generate_client_secret,
     get_client,
     list_clients,
     revoke_client,

@@ -17,7 +17,6 @@ from .common import (
     echo_lines,
     print_json,
     run,
-    settings_of,
     split_list,
     wants_json,
 )
@@ -53,12 +52,9 @@ def clients_create(
     json_output: JsonFlag = False,
 ) -> None:
     """Create a service client of an app and print its id and secret (the secret once)."""
-    rounds = settings_of(ctx).password_hash_rounds
     created = run(
         ctx,
-        lambda db: admin.create_client(
-            db, app_id=app_id, name=name, scopes=split_list(scopes), secret_hash_rounds=rounds
-        ),
+        lambda db: admin.create_client(db, app_id=app_id, name=name, scopes=split_list(scopes)),
     )
     if wants_json(ctx, json_output):
         print_json({"client": created.client.public_view(), "client_secret": created.client_secret})
@@ -114,10 +110,7 @@ def clients_rotate_secret(
     ctx: typer.Context, client_id: ClientIdArg, json_output: JsonFlag = False
 ) -> None:
     """Give a client a new secret and print it (once); the old one stops at once."""
-    rounds = settings_of(ctx).password_hash_rounds
-    secret = run(
-        ctx, lambda db: admin.rotate_client_secret(db, client_id, secret_hash_rounds=rounds)
-    )
+    secret = run(ctx, lambda db: admin.rotate_client_secret(db, client_id))
     if wants_json(ctx, json_output):
         print_json({"client_id": client_id, "client_secret": secret})
         return

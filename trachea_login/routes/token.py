@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -33,6 +32,7 @@ from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
+from .. import strict_json
 from ..errors import ErrorCode as E
 from ..errors import TracheaError
 from .client_ip import client_context
@@ -92,14 +92,31 @@ class ClientBasicAuth(SecurityBase):
         return unquote_plus(client_id), unquote_plus(secret)
 
 
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 def read_parameters(content_type: str, body: bytes) -> dict[str, str]:
     """The token request's known parameters from a form or JSON body (422 otherwise)."""
-    media_type = content_type.partition(";")[0].strip().lower()
-    if media_type == FORM:
+    if content_type.partition(";")[0].strip().lower() == FORM:
         return _form_parameters(body)
-    if media_type == "application/json" or media_type.endswith("+json"):
-        return _json_parameters(body)
+    if _is_json(content_type):
+        try:
+            document = strict_json.loads(body)
+        except ValueError:  # JSONRefused included
+            raise _invalid("the body is not valid JSON") from None
+        return json_parameters(document)
     raise _invalid(f"send the parameters as {FORM} (or JSON)")
+
+
+async def request_parameters(request: Request) -> dict[str, str]:
+    """:func:`read_parameters` of the request; a JSON body through the request's strict reader,
+    as every JSON body of ours (a refusal is one log line and a 422)."""
+    content_type = request.headers.get("content-type", "")
+    if _is_json(content_type):
+        return json_parameters(await request.json())
+    return read_parameters(content_type, await request.body())
 
 
 def _form_parameters(body: bytes) -> dict[str, str]:
@@ -122,11 +139,8 @@ def _form_parameters(body: bytes) -> dict[str, str]:
     return found
 
 
-def _json_parameters(body: bytes) -> dict[str, str]:
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise _invalid("the body is not valid JSON") from None
+def json_parameters(document: Any) -> dict[str, str]:
+    """The known parameters of a decoded JSON body (422 unless an object of strings)."""
     if not isinstance(document, dict):
         raise _invalid("the body must be a JSON object")
     found: dict[str, str] = {}
@@ -207,7 +221,7 @@ def build_token_router(parts: RouterParts) -> APIRouter:
         basic: tuple[str, str] | None = Depends(basic_auth),
         x_app_id: AppIdHeader = None,
     ) -> ServiceTokenResponse:
-        parameters = read_parameters(request.headers.get("content-type", ""), await request.body())
+        parameters = await request_parameters(request)
         await service.apps.check_requested(parameters.get("app_id") or x_app_id)
         check_grant(parameters)
         client_id, client_secret = client_credentials(parameters, basic)

@@ -78,9 +78,7 @@ class AuthService:
             clock=clock,
         )
         self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
-        self.clients = ClientCredentials(
-            app_id, store, tokens, hasher, self.apps, throttle, auditor
-        )
+        self.clients = ClientCredentials(app_id, store, tokens, self.apps, throttle, auditor)
         self.client_live_check = ClientLiveCheck(store, app_id, clock)
         self.health = HealthCheck(store, self.app_record, firebase is not None)
         #: The public JWK Set of the keys that verify this app's tokens (current first).

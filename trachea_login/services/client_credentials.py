@@ -1,9 +1,9 @@
 """Service clients getting and using access tokens (contract §10, RFC 6749 §4.4).
 
 :class:`ClientCredentials` answers ``POST /token`` with ``grant_type=client_credentials``: the
-client's secret is checked like a password (throttled like a login, on the client id's budget
-and the client IP's; off the event loop; an unknown, revoked or other app's client costs the
-same dummy hash check as a known one, and all answer 401 ``INVALID_CLIENT``), then the scopes
+client's secret is checked against its stored digest (throttled like a login, on the client
+id's budget and the client IP's; an unknown, revoked or other app's client is compared with a
+dummy digest, the same work as a known one, and all answer 401 ``INVALID_CLIENT``), then the scopes
 asked for must be a subset of the client's (403 ``INSUFFICIENT_SCOPE``, told only to a client
 that proved its secret). The token carries the scopes granted; there is no refresh token: the
 client asks again when it expires.
@@ -19,9 +19,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..client_secrets import client_secret_matches
 from ..clock import Clock
 from ..errors import ErrorCode, TracheaError
-from ..passwords import PasswordHasher
 from ..records import ServiceClientRecord
 from ..scopes import parse_scope
 from ..store import Store
@@ -80,7 +80,6 @@ class ClientCredentials:
         app_id: str,
         store: Store,
         tokens: AccessTokens,
-        hasher: PasswordHasher,
         guard: AppGuard,
         throttle: LoginThrottle,
         auditor: Auditor,
@@ -88,7 +87,6 @@ class ClientCredentials:
         self.app_id = app_id
         self._store = store
         self._tokens = tokens
-        self._hasher = hasher
         self._guard = guard
         self._throttle = throttle
         self._auditor = auditor
@@ -131,10 +129,8 @@ class ClientCredentials:
         try:
             record = await self._store.service_clients.get(client_id)
             refusal = why_refused(record, self.app_id)
-            if record is not None and refusal is None:
-                ok = await self._hasher.check(client_secret, record.secret_hash)
-            else:  # the same hash work as a known client: timing tells nothing
-                await self._hasher.verify(client_secret, None)
+            known = record.secret_hash if record is not None and refusal is None else None
+            ok = client_secret_matches(client_secret, known)
         finally:
             await self._release(attempt, failed=not ok)
         if not ok or record is None:
