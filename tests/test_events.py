@@ -16,7 +16,7 @@ from trachea_login import TracheaEvent, admin
 from trachea_login.events import AUDIT_ONLY_NAMES, EVENT_NAMES
 from trachea_login.testing import issue_token
 
-from .conftest import FAST_ROUNDS, FIREBASE, PASSWORD, bearer, firebase_login, new_email
+from .conftest import FIREBASE, PASSWORD, bearer, firebase_login, new_email
 
 NEW_PASSWORD = "another horse battery staple"
 CLIENT_IP = "203.0.113.7"  # the serve fixture's client address
@@ -79,7 +79,6 @@ async def full_session(served: Any) -> dict[str, Any]:
         app_id="app1",
         name="Reports",
         scopes=["reports:read"],
-        secret_hash_rounds=FAST_ROUNDS,
     )
     token = await client.post(
         "/auth/token",
