@@ -23,7 +23,9 @@ from trachea_login import TracheaLogin, register_app
 from trachea_login.clock import AdjustableClock
 from trachea_login.services import APP_RECORD_MAX_AGE
 
-pytest_plugins = ["tests.conftest_firebase"]  # the session-wide Auth emulator fixture
+# The session-wide Auth emulator fixture, and our own plugin for product test suites (some of
+# our tests use its fixtures: trachea, trachea_client, issue_token ...).
+pytest_plugins = ["tests.conftest_firebase", "trachea_login.testing"]
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 ALL_METHODS = ("username", "password", "google", "apple", "facebook")
@@ -290,7 +292,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert body["status_code"] == status
     assert isinstance(body["message"], str) and body["message"]
     if status == 401:
-        assert response.headers.get("www-authenticate") == "Bearer"
+        challenge = 'Basic realm="trachea-login"' if code == "INVALID_CLIENT" else "Bearer"
+        assert response.headers.get("www-authenticate") == challenge
     if status in (429, 503):
         assert int(response.headers["retry-after"]) >= 1
     return body

@@ -511,8 +511,8 @@ async def test_operator_actions_are_audited(database):
         "app_methods_changed",
         "app_domains_changed",
         "app_secret_rotated",
-        "user_deactivated",
-        "user_reactivated",
+        "deactivated",
+        "reactivated",
     ]
     assert all(e.get("actor") == "cli" for e in events[1:])
     assert events[3]["methods"] == ["username", "google"]

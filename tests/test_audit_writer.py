@@ -48,10 +48,10 @@ async def test_a_request_does_not_wait_for_its_audit_insert(serve, monkeypatch):
     )
 
     assert response.status_code == 200  # answered while the insert is still held
-    assert await _stored(served.trachea, "register") == []
+    assert await _stored(served.trachea, "registered") == []
     gate.open()
     await served.trachea.service.auditor.flush()
-    assert len(await _stored(served.trachea, "register")) == 1
+    assert len(await _stored(served.trachea, "registered")) == 1
 
 
 async def test_events_still_queued_at_shutdown_are_stored_before_it_returns(
@@ -78,7 +78,7 @@ async def test_events_still_queued_at_shutdown_are_stored_before_it_returns(
     assert not stopping.done()  # shutdown waits for the queued events
     gate.open()
     await stopping
-    assert len(await _stored(trachea, "register")) == 3
+    assert len(await _stored(trachea, "registered")) == 3
     assert len(await _stored(trachea, "login")) == 3
 
 
@@ -176,5 +176,5 @@ async def test_events_still_queued_when_a_person_is_erased_are_scrubbed_too(serv
     await served.trachea.service.auditor.flush()
     user_id = ObjectId(tokens["user"]["id"])
     events = [e async for e in served.trachea.store.audit.collection.find({"user_id": user_id})]
-    assert {e["event"] for e in events} >= {"register", "login", "erased"}
+    assert {e["event"] for e in events} >= {"registered", "login", "erased"}
     assert all("ip" not in e and "user_agent" not in e for e in events)

@@ -93,7 +93,13 @@ async def test_no_session_token_or_audit_write_stores_a_null(make_trachea, datab
         expires_at=clock.now() + timedelta(days=30),
     )
     await store.audit.insert_many(
-        [store.audit.event("login", app_id=None, user_id=None, ip=None, user_agent=None, x=None)]
+        [
+            store.audit.document(
+                store.audit.event(
+                    "login", app_id=None, user_id=None, ip=None, user_agent=None, x=None
+                )
+            )
+        ]
     )
     await store.audit.record("logout", app_id="app1", user_id=None, reason=None)
     assert await nulls_stored(database) == {}

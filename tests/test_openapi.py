@@ -112,6 +112,7 @@ ROUTES_WITH_A_BODY = {
     ("patch", "/auth/users/me/plan"),
     ("post", "/auth/users/me/password"),
     ("post", "/auth/users/me/erase"),
+    ("post", "/auth/token"),
 }
 
 
@@ -201,3 +202,23 @@ async def test_each_first_example_works_unchanged_in_the_order_try_it_out_is_use
     # The refresh example says to paste a real token: as it stands it is a clean 401.
     refresh = await client.post("/auth/refresh", json=first_example(spec, "post", "/auth/refresh"))
     assert_error(refresh, 401, "REFRESH_TOKEN_INVALID")
+
+
+async def test_the_token_examples_work_with_a_clients_credentials(serve):
+    """POST /auth/token's examples, sent as Swagger UI sends them once Authorize holds the
+    client's id and secret (HTTP Basic), form-encoded and as JSON."""
+    from trachea_login import create_client
+
+    served = await serve()
+    spec = (await served.client.get("/openapi.json")).json()
+    created = await create_client(
+        served.trachea.database, app_id="app1", name="worker", scopes=["reports:read"],
+    )  # fmt: skip
+    auth = (created.client_id, created.client_secret)
+    body = spec["paths"]["/auth/token"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/x-www-form-urlencoded", "application/json"}
+    for example in request_examples(spec)[("post", "/auth/token")].values():
+        form = await served.client.post("/auth/token", data=example["value"], auth=auth)
+        as_json = await served.client.post("/auth/token", json=example["value"], auth=auth)
+        assert form.status_code == as_json.status_code == 200, (form.text, as_json.text)
+        assert form.json()["scope"] == "reports:read"

@@ -88,7 +88,7 @@ def test_collection_is_postman_v2_1_with_its_variables() -> None:
     assert variables["appId"] == "Trachea-Test-App"
     assert {"accessToken", "refreshToken"} <= set(variables)
     folders = [item["name"] for item in data["item"]]
-    assert folders == ["health", "auth", "users", "plan", "errors/security"]
+    assert folders == ["health", "auth", "users", "plan", "service clients", "errors/security"]
 
 
 def test_every_router_route_has_a_request(make_trachea: Any) -> None:

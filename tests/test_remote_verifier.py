@@ -13,7 +13,14 @@ import websockets
 from fastapi import Depends, FastAPI, Request, WebSocket
 from websockets.exceptions import InvalidStatus
 
-from trachea_login import CurrentUser, RemoteVerifier, TracheaConfigError, TracheaError
+from trachea_login import (
+    CurrentClient,
+    CurrentUser,
+    RemoteVerifier,
+    TracheaConfigError,
+    TracheaError,
+    create_client,
+)
 from trachea_login.remote import REFETCH_SECONDS
 
 from .conftest import PASSWORD, assert_product_error, bearer
@@ -60,6 +67,23 @@ def product_app(verifier: RemoteVerifier) -> FastAPI:
     async def ws(websocket: WebSocket, user: CurrentUser = Depends(verifier.current_user)):
         await websocket.accept()
         await websocket.send_json({"sub": user.sub})
+        await websocket.close()
+
+    @app.get("/reports")
+    async def reports(client: CurrentClient = Depends(verifier.require_scopes("reports:read"))):
+        return {"client_id": client.client_id, "scopes": list(client.scopes)}
+
+    @app.get("/exports")
+    async def exports(client: CurrentClient = Depends(verifier.require_scopes("exports:run"))):
+        return {}  # pragma: no cover - the client lacks the scope
+
+    @app.websocket("/ws/reports")
+    async def ws_reports(
+        websocket: WebSocket,
+        client: CurrentClient = Depends(verifier.require_scopes("reports:read")),
+    ):
+        await websocket.accept()
+        await websocket.send_json({"client_id": client.client_id})
         await websocket.close()
 
     return app
@@ -318,3 +342,47 @@ async def test_the_remote_dependency_works_on_a_websocket_route(make_trachea, re
                 async with websockets.connect(url, additional_headers=bearer("bad.token.x")):
                     pass  # pragma: no cover - the handshake is refused
             assert refused.value.response.status_code == 403
+
+
+async def test_service_tokens_verify_remotely_and_each_kind_stays_in_its_place(
+    make_trachea, register, database, clock
+):
+    """A service token verifies through the JWK Set like a user's; RemoteVerifier's
+    require_scopes accepts it (over HTTP and WebSocket) and refuses a user's token, and its
+    user dependencies refuse the service token."""
+    await register("app1")
+    client = await create_client(
+        database,
+        app_id="app1",
+        name="worker",
+        scopes=["reports:read"],
+    )
+    async with serving(auth_app(es256(make_trachea, new_ec()), [])) as port:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            answer = await http.post(
+                "/auth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client.client_id, client.client_secret),
+            )
+        service_token = answer.json()["access_token"]
+        user_token = (await sign_up(port))["access_token"]
+        verifier = RemoteVerifier(f"http://127.0.0.1:{port}{JWKS_PATH}", "app1", clock=clock)
+        assert (await verifier.verify_client(service_token)).client_id == client.client_id
+        async with product_client(verifier) as product:
+            reports = await product.get("/reports", headers=bearer(service_token))
+            assert reports.json() == {"client_id": client.client_id, "scopes": ["reports:read"]}
+            refused = await product.get("/exports", headers=bearer(service_token))
+            assert_product_error(refused, 403, "INSUFFICIENT_SCOPE")
+            as_user = await product.get("/me", headers=bearer(service_token))
+            assert_product_error(as_user, 401, "INVALID_TOKEN")
+            as_client = await product.get("/reports", headers=bearer(user_token))
+            assert_product_error(as_client, 401, "INVALID_TOKEN")
+        async with serving(product_app(verifier)) as product_port:
+            url = f"ws://127.0.0.1:{product_port}/ws/reports"
+            async with websockets.connect(url, additional_headers=bearer(service_token)) as ws:
+                assert json.loads(await ws.recv()) == {"client_id": client.client_id}
+            with pytest.raises(InvalidStatus):
+                async with websockets.connect(url, additional_headers=bearer(user_token)):
+                    pass  # pragma: no cover - the handshake is refused
+    with pytest.raises(TypeError):
+        verifier.require_scopes("reports:read", live=True)  # type: ignore[call-arg]

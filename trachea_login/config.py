@@ -88,6 +88,8 @@ class TracheaSettings(BaseSettings):
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     audit_retention_days: int = Field(default=90, ge=1)
+    #: At shutdown, how long queued events may take to reach ``on_event`` (contract §11).
+    event_shutdown_seconds: float = Field(default=5.0, ge=0, le=300)
 
     firebase_credentials: SecretStr | None = None
     firebase_project_id: str | None = None

@@ -29,7 +29,8 @@ from starlette.status import WS_1008_POLICY_VIOLATION
 from ._routing import walk_routes
 from .errors import ErrorCode, TracheaError
 from .levels import PLANS, ROLES, plan_at_least, role_at_least
-from .tokens import CurrentUser
+from .scopes import is_scope_token
+from .tokens import CurrentClient, CurrentUser
 
 if TYPE_CHECKING:
     from .trachea import TracheaLogin
@@ -45,6 +46,13 @@ APP_STATE_KEY = "trachea_login_instances"
 Verify = Callable[[str], CurrentUser] | Callable[[str], Awaitable[CurrentUser]]
 #: The live check of ``live_user``: the session is live; role and plan from the database.
 LiveCheck = Callable[[CurrentUser], Awaitable[CurrentUser]]
+#: A service token check: ``tokens.verify_client`` (sync) or ``RemoteVerifier.verify_client``.
+VerifyClient = Callable[[str], CurrentClient] | Callable[[str], Awaitable[CurrentClient]]
+#: The live check of ``require_scopes(..., live=True)``: the client is not revoked.
+ClientLiveCheck = Callable[[CurrentClient], Awaitable[CurrentClient]]
+
+CLIENT_SCHEME_NAME = "TracheaServiceBearer"
+CLIENT_SCHEME_DESCRIPTION = "A service client's access token from POST /auth/token."
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -142,16 +150,89 @@ class UserDependency(SecurityBase):
             raise _for_connection(conn, error) from None
 
 
+def validate_scopes(scopes: tuple[str, ...]) -> None:
+    """A scope that no client could hold fails when the route is declared."""
+    for scope in scopes:
+        if not is_scope_token(scope):
+            raise ValueError(
+                f"invalid scope {scope!r}: printable ASCII without spaces, quotes, backslashes "
+                "or commas, such as reports:read"
+            )
+
+
+def insufficient_scope(needed: tuple[str, ...]) -> TracheaError:
+    """403 ``INSUFFICIENT_SCOPE``, with RFC 6750 §3.1's challenge naming the scopes needed."""
+    challenge = f'Bearer error="insufficient_scope", scope="{" ".join(needed)}"'
+    return TracheaError(ErrorCode.INSUFFICIENT_SCOPE, headers={"WWW-Authenticate": challenge})
+
+
+class ClientDependency(SecurityBase):
+    """A dependency giving the service client of a request's access token (401 without a
+    valid service token, a user's token included), requiring every scope of ``scopes``
+    (403 ``INSUFFICIENT_SCOPE``); with ``live``, the client must not be revoked."""
+
+    def __init__(
+        self,
+        verify: VerifyClient,
+        scopes: tuple[str, ...] = (),
+        *,
+        live: ClientLiveCheck | None = None,
+    ) -> None:
+        validate_scopes(scopes)
+        self.model = HTTPBearerModel(description=CLIENT_SCHEME_DESCRIPTION)
+        self.scheme_name = CLIENT_SCHEME_NAME
+        self._verify = verify
+        self.scopes = scopes
+        self._needed = frozenset(scopes)
+        self.live = live
+
+    async def __call__(self, conn: HTTPConnection) -> CurrentClient:
+        try:
+            token = bearer_token(conn)
+            if token is None:
+                raise TracheaError(ErrorCode.INVALID_TOKEN, "A Bearer access token is required.")
+            result = self._verify(token)
+            client = result if isinstance(result, CurrentClient) else await result
+            if self.live is not None:
+                client = await self.live(client)
+            if not self._needed <= set(client.scopes):
+                raise insufficient_scope(self.scopes)
+            return client
+        except TracheaError as error:
+            raise _for_connection(conn, error) from None
+
+
 class BoundDependencies:
     """The dependencies of one verifier (an instance, or a ``RemoteVerifier``): they accept
-    only its app's access tokens."""
+    only its app's access tokens, users' and service clients' each in their own place."""
 
-    def __init__(self, verify: Verify, live_check: LiveCheck | None = None) -> None:
+    def __init__(
+        self,
+        verify: Verify,
+        live_check: LiveCheck | None = None,
+        *,
+        verify_client: VerifyClient | None = None,
+        client_live_check: ClientLiveCheck | None = None,
+    ) -> None:
         self._verify = verify
         self._live_check = live_check
+        self._verify_client = verify_client
+        self._client_live_check = client_live_check
         self.current_user = UserDependency(verify)
         self.optional_user = UserDependency(verify, optional=True)
         self.live_user = UserDependency(verify, live=live_check) if live_check else None
+
+    def require_scopes(self, *scopes: str, live: bool = False) -> ClientDependency:
+        """A dependency that needs a service client's token holding every one of ``scopes``
+        (403 ``INSUFFICIENT_SCOPE``); users' tokens are 401 ``INVALID_TOKEN``. With ``live``,
+        a revoked client's tokens are refused at once (401)."""
+        if self._verify_client is None:
+            raise ValueError("require_scopes needs a verifier of service tokens")
+        if live and self._client_live_check is None:
+            raise ValueError("live=True needs a TracheaLogin instance (a database)")
+        return ClientDependency(
+            self._verify_client, scopes, live=self._client_live_check if live else None
+        )
 
     def require(
         self, role: str | None = None, plan: str | None = None, *, live: bool = False

@@ -47,6 +47,8 @@ class ErrorCode(str, Enum):
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
     REAUTHENTICATION_REQUIRED = "REAUTHENTICATION_REQUIRED"
+    INVALID_CLIENT = "INVALID_CLIENT"
+    INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
     # Beyond contract §5 (see docs/decisions.md): failures that are ours, not the client's.
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -77,6 +79,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.ORIGIN_NOT_ALLOWED: 403,
     ErrorCode.SESSION_NOT_FOUND: 404,
     ErrorCode.REAUTHENTICATION_REQUIRED: 401,
+    ErrorCode.INVALID_CLIENT: 401,
+    ErrorCode.INSUFFICIENT_SCOPE: 403,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
@@ -111,6 +115,8 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.REAUTHENTICATION_REQUIRED: (
         "This needs a recent sign-in: sign in again, then retry."
     ),
+    ErrorCode.INVALID_CLIENT: "Client authentication failed: unknown client or wrong secret.",
+    ErrorCode.INSUFFICIENT_SCOPE: "The token's scopes do not allow this.",
     ErrorCode.SERVICE_UNAVAILABLE: "The service is temporarily unavailable; retry later.",
     ErrorCode.INTERNAL_ERROR: "An internal error occurred.",
 }
@@ -125,12 +131,19 @@ def error_body(code: ErrorCode, message: str | None = None) -> dict[str, Any]:
     }
 
 
+#: The challenge of a failed client authentication at ``POST /token`` (RFC 6749 §5.2 with
+#: RFC 7617, whose Basic scheme requires a realm).
+CLIENT_CHALLENGE = 'Basic realm="trachea-login"'
+
+
 def default_headers(code: ErrorCode, retry_after: int | None = None) -> dict[str, str]:
-    """Headers §5 requires: ``WWW-Authenticate`` on 401, ``Retry-After`` on 429 and 503."""
+    """Headers §5 requires: ``WWW-Authenticate`` on 401 (``Basic`` for ``INVALID_CLIENT``,
+    else ``Bearer``), ``Retry-After`` on 429 and 503."""
     status = STATUS_OF[code]
     headers: dict[str, str] = {}
     if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        client = code is ErrorCode.INVALID_CLIENT
+        headers["WWW-Authenticate"] = CLIENT_CHALLENGE if client else "Bearer"
     if status in (429, 503):
         headers["Retry-After"] = str(max(1, int(retry_after if retry_after is not None else 30)))
     return headers

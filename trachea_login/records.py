@@ -145,12 +145,51 @@ class RetiredTokenRecord:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class ServiceClientRecord:
+    """A service client of one app (the ``service_clients`` collection, contract §10): a
+    product's worker, cron job or other service that gets access tokens with its own
+    credentials (``POST /token``), holding only the scopes it was given.
+
+    ``revoked_at``: the client may get no more tokens (those it has live until they expire,
+    or stop at once on ``require_scopes(..., live=True)`` routes).
+    """
+
+    client_id: str
+    app_id: str
+    name: str
+    scopes: tuple[str, ...]
+    secret_hash: str = field(repr=False)
+    created_at: datetime | None = None
+    secret_rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def public_view(self) -> dict[str, Any]:
+        """Everything but the secret hash (for the CLI)."""
+        return {
+            "client_id": self.client_id,
+            "app_id": self.app_id,
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "secret_rotated_at": (
+                self.secret_rotated_at.isoformat() if self.secret_rotated_at else None
+            ),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
 __all__ = [
     "DEFAULT_PLAN",
     "DEFAULT_ROLE",
     "AppRecord",
     "Membership",
     "RetiredTokenRecord",
+    "ServiceClientRecord",
     "SessionRecord",
     "UserRecord",
 ]

@@ -2,7 +2,8 @@
 without the database and without sharing a secret (contract §8).
 
 The same check as the instance's own (:func:`.verification.verify_with_key`, then
-:func:`.tokens.user_from_claims`), with keys fetched from ``jwks_url`` and kept:
+:func:`.tokens.principal_from_claims`: users' and service clients' tokens alike, each accepted
+only by its own kind of dependency), with keys fetched from ``jwks_url`` and kept:
 
 - fetched at the first verification (or ``await verifier.refresh()`` at startup), then again
   when older than ``max_age`` seconds (the JWKS route's ``Cache-Control`` says 300);
@@ -29,11 +30,18 @@ from urllib.parse import urlsplit
 import httpx
 
 from .clock import Clock, SystemClock, seconds_of
-from .deps import BoundDependencies, UserDependency
+from .deps import BoundDependencies, ClientDependency, UserDependency
 from .errors import ErrorCode, TracheaConfigError, TracheaError
 from .keys import KeySet, VerificationKey, key_from_jwk
 from .token_cache import VerifiedTokenCache
-from .tokens import CurrentUser, user_from_claims
+from .tokens import (
+    CurrentClient,
+    CurrentUser,
+    Principal,
+    as_client,
+    as_user,
+    principal_from_claims,
+)
 from .verification import Expected, read_header, verify_with_key
 
 logger = logging.getLogger("trachea_login")
@@ -95,7 +103,8 @@ class RemoteVerifier:
 
     ``RemoteVerifier("https://auth.example.com/auth/.well-known/jwks.json", "app1",
     issuer="trachea-login")`` offers the dependencies an instance offers: ``current_user``,
-    ``optional_user`` and ``require(role=..., plan=...)``, on HTTP and WebSocket routes.
+    ``optional_user``, ``require(role=..., plan=...)`` and ``require_scopes(...)``, on HTTP and
+    WebSocket routes.
     """
 
     def __init__(
@@ -116,7 +125,7 @@ class RemoteVerifier:
         self.issuer = issuer
         self.clock: Clock = clock or SystemClock()
         self._now = seconds_of(self.clock)
-        self.cache: VerifiedTokenCache[CurrentUser] = VerifiedTokenCache(token_cache_size)
+        self.cache: VerifiedTokenCache[Principal] = VerifiedTokenCache(token_cache_size)
         self._expected = Expected(audience=app_id, issuer=issuer)
         self._max_age = max_age_seconds
         self._timeout = http_timeout
@@ -124,7 +133,7 @@ class RemoteVerifier:
         self._fresh_until = -math.inf  # when the keys held are due for a refetch
         self._attempted_at = -math.inf  # the last fetch, successful or not
         self._fetching: asyncio.Task[None] | None = None
-        self.dependencies = BoundDependencies(self.verify)
+        self.dependencies = BoundDependencies(self.verify, verify_client=self.verify_client)
 
     # -- the dependencies ---------------------------------------------------------------------
 
@@ -142,23 +151,38 @@ class RemoteVerifier:
         """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise."""
         return self.dependencies.require(role=role, plan=plan)
 
+    def require_scopes(self, *scopes: str) -> ClientDependency:
+        """Dependency: a service client of this app whose token holds every one of ``scopes``
+        (403 ``INSUFFICIENT_SCOPE`` otherwise; 401 for a user's token). There is no
+        ``live=True`` here: it needs the database (a ``TracheaLogin`` instance)."""
+        return self.dependencies.require_scopes(*scopes)
+
     # -- verification -------------------------------------------------------------------------
 
     async def verify(self, token: str) -> CurrentUser:
         """The user of a valid access token of this app; ``TracheaError`` otherwise
-        (401 ``INVALID_TOKEN`` / ``TOKEN_EXPIRED``, 503 ``AUTH_PROVIDER_UNAVAILABLE``)."""
+        (401 ``INVALID_TOKEN`` / ``TOKEN_EXPIRED``, 503 ``AUTH_PROVIDER_UNAVAILABLE``; a
+        service client's token is ``INVALID_TOKEN``)."""
+        return as_user(await self._principal(token))
+
+    async def verify_client(self, token: str) -> CurrentClient:
+        """The service client of a valid service token of this app (errors as :meth:`verify`;
+        a user's token is ``INVALID_TOKEN``)."""
+        return as_client(await self._principal(token))
+
+    async def _principal(self, token: str) -> Principal:
         now = self._now()
         if now >= self._fresh_until:
             self._refresh_stale(now)
-        user = self.cache.get(token, int(now))
-        if user is not None:
-            return user
+        principal = self.cache.get(token, int(now))
+        if principal is not None:
+            return principal
         header = read_header(token)
         keys = await self._keys_for(header.kid, now)
         claims = verify_with_key(token, header, keys.lookup(header.kid), self._expected, int(now))
-        user = user_from_claims(claims, self.app_id)
-        self.cache.put(token, user, claims["exp"])
-        return user
+        principal = principal_from_claims(claims, self.app_id)
+        self.cache.put(token, principal, claims["exp"])
+        return principal
 
     async def refresh(self) -> bool:
         """Fetch the JWK Set now (e.g. at startup); whether keys are held afterwards."""

@@ -29,6 +29,10 @@ from .verification import ACCESS_TOKEN_TYPE, Expected, verify_token
 USER_CLAIMS = ("uid", "app_id", "role", "plan", "provider", "sid")
 #: Every claim an access token of a user has.
 REQUIRED_CLAIMS = ("iss", "aud", "sub", *USER_CLAIMS, "jti")
+#: The claims of a service client's token beyond the registered ones (RFC 9068 §2.2): its id
+#: (also its ``sub``) and its scopes, space-separated. A token with ``client_id`` is a
+#: service token; one without is a user's. Neither passes for the other.
+SERVICE_CLAIMS = ("client_id", "scope")
 
 
 class Claims(dict[str, Any]):
@@ -93,14 +97,78 @@ class CurrentUser:
         )
 
 
+@dataclass(frozen=True)
+class CurrentClient:
+    """The service client of one request, read from a verified service token (contract §10):
+    a product's worker, cron job or other service, not a person.
+
+    ``client_id`` is the client's id (also the token's ``sub``); ``scopes`` are the scopes the
+    token was issued for, in the order the client holds them; ``claims`` is the full verified
+    payload (read-only, as for :class:`CurrentUser`).
+    """
+
+    client_id: str
+    app_id: str
+    scopes: tuple[str, ...]
+    claims: dict[str, Any] = field(default_factory=Claims, repr=False, compare=False)
+
+    def has_scopes(self, *scopes: str) -> bool:
+        """Whether the token holds every one of ``scopes``."""
+        return set(scopes) <= set(self.scopes)
+
+
+#: What a verified access token names: a person, or a service client.
+Principal = CurrentUser | CurrentClient
+
+NOT_A_USER = "This route needs a user's access token, not a service client's."
+NOT_A_CLIENT = "This route needs a service client's access token, not a user's."
+
+
 def user_from_claims(claims: dict[str, Any], app_id: str) -> CurrentUser:
     """The user of verified claims; 401 ``INVALID_TOKEN`` unless it is a user's token of
-    ``app_id`` (every user claim a non-empty string, ``app_id`` this app)."""
+    ``app_id`` (every user claim a non-empty string, ``app_id`` this app, no ``client_id``)."""
+    if "client_id" in claims:
+        raise TracheaError(ErrorCode.INVALID_TOKEN, NOT_A_USER)
     if any(not isinstance(claims.get(name), str) or not claims[name] for name in USER_CLAIMS):
         raise TracheaError(ErrorCode.INVALID_TOKEN)
     if claims["app_id"] != app_id:
         raise TracheaError(ErrorCode.INVALID_TOKEN)
     return CurrentUser.from_claims(claims)
+
+
+def client_from_claims(claims: dict[str, Any], app_id: str) -> CurrentClient:
+    """The service client of verified claims (``aud`` already checked to be ``app_id``); 401
+    ``INVALID_TOKEN`` unless ``client_id`` is a non-empty string equal to ``sub``, ``scope`` a
+    string, and no claim of a user's token is present."""
+    client_id, scope = claims.get("client_id"), claims.get("scope")
+    if not isinstance(client_id, str) or not client_id or client_id != claims.get("sub"):
+        raise TracheaError(ErrorCode.INVALID_TOKEN)
+    if not isinstance(scope, str) or any(name in claims for name in USER_CLAIMS):
+        raise TracheaError(ErrorCode.INVALID_TOKEN)
+    return CurrentClient(
+        client_id=client_id, app_id=app_id, scopes=tuple(scope.split()), claims=Claims(claims)
+    )
+
+
+def principal_from_claims(claims: dict[str, Any], app_id: str) -> Principal:
+    """Who verified claims name: a service client when they hold ``client_id``, else a user."""
+    if "client_id" in claims:
+        return client_from_claims(claims, app_id)
+    return user_from_claims(claims, app_id)
+
+
+def as_user(principal: Principal) -> CurrentUser:
+    """The user a verified token names; 401 ``INVALID_TOKEN`` for a service client's token."""
+    if type(principal) is not CurrentUser:
+        raise TracheaError(ErrorCode.INVALID_TOKEN, NOT_A_USER)
+    return principal
+
+
+def as_client(principal: Principal) -> CurrentClient:
+    """The service client a verified token names; 401 ``INVALID_TOKEN`` for a user's token."""
+    if type(principal) is not CurrentClient:
+        raise TracheaError(ErrorCode.INVALID_TOKEN, NOT_A_CLIENT)
+    return principal
 
 
 class AccessTokens:
@@ -119,7 +187,8 @@ class AccessTokens:
         self._signing_key = local.signing_key
         self._headers = {"typ": ACCESS_TOKEN_TYPE, "kid": self.keys.current.kid}
         self._expected = Expected(audience=self.app_id, issuer=self.issuer)
-        self.cache: VerifiedTokenCache[CurrentUser] = VerifiedTokenCache(settings.token_cache_size)
+        # One cache for both kinds of token: each answer is checked for its kind on the way out.
+        self.cache: VerifiedTokenCache[Principal] = VerifiedTokenCache(settings.token_cache_size)
 
     @property
     def kid(self) -> str:
@@ -169,6 +238,26 @@ class AccessTokens:
             claims, self._signing_key, algorithm=self.algorithm, headers=self._headers
         )
 
+    def issue_service(
+        self, *, client_id: str, scopes: tuple[str, ...], now: datetime | None = None
+    ) -> str:
+        """A signed access token of a service client (RFC 9068): ``sub`` and ``client_id`` the
+        client, ``scope`` its granted scopes; no user claims, no session, no refresh token."""
+        issued_at = now or self._clock.now()
+        claims = {
+            "iss": self.issuer,
+            "aud": self.app_id,
+            "sub": client_id,
+            "client_id": client_id,
+            "scope": " ".join(scopes),
+            "jti": uuid.uuid4().hex,
+            "iat": int(issued_at.timestamp()),
+            "exp": int((issued_at + self.lifetime).timestamp()),
+        }
+        return jwt.encode(
+            claims, self._signing_key, algorithm=self.algorithm, headers=self._headers
+        )
+
     def verified_claims(self, token: str) -> dict[str, Any]:
         """The claims of a token signed by one of our keys for this app, every registered
         claim checked (``TOKEN_EXPIRED`` / ``INVALID_TOKEN``); no cache."""
@@ -182,13 +271,22 @@ class AccessTokens:
         anything else wrong (signature, key, algorithm, audience, issuer, type, claims, format).
         """
         now = int(self._seconds())
-        user = self.cache.get(token, now)
-        if user is not None:
-            return user
+        principal = self.cache.get(token, now) or self._verify_uncached(token, now)
+        if type(principal) is CurrentUser:
+            return principal
+        return as_user(principal)  # a service client's token: 401
+
+    def verify_client(self, token: str) -> CurrentClient:
+        """Verify a service client's ``token`` and return its client (errors as :meth:`verify`;
+        a user's token is ``INVALID_TOKEN``)."""
+        now = int(self._seconds())
+        return as_client(self.cache.get(token, now) or self._verify_uncached(token, now))
+
+    def _verify_uncached(self, token: str, now: int) -> Principal:
         claims = verify_token(token, self.keys.lookup, self._expected, now)
-        user = user_from_claims(claims, self.app_id)
-        self.cache.put(token, user, claims["exp"])
-        return user
+        principal = principal_from_claims(claims, self.app_id)
+        self.cache.put(token, principal, claims["exp"])
+        return principal
 
 
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")

@@ -15,9 +15,11 @@ from pymongo.errors import ConfigurationError, PyMongoError
 from . import deps
 from ._mongo import close_client, database_unavailable, index_conflict_message, open_database
 from .admin import verify_app_secret
+from .app_users import AppUsers
 from .clock import Clock, SystemClock
 from .config import TracheaSettings, load_settings
 from .errors import TracheaConfigError, TracheaError, trachea_exception_handler
+from .events import EventCallback
 from .firebase import FirebaseVerifier
 from .migrate import legacy_database_message, legacy_signs
 from .passwords import PasswordHasher, default_hash_threads
@@ -45,11 +47,18 @@ class TracheaLogin:
     primary, write with majority write concern and bound each operation by
     ``MONGO_TIMEOUT_MS`` whatever the client's own defaults. ``plan_policy(user, new_plan, proof)``,
     sync or async, decides whether a user may change their own plan (``None`` refuses paid
-    changes). ``clock`` replaces the system clock (tests move time with
-    :class:`~trachea_login.clock.AdjustableClock`).
+    changes). ``on_event(event)``, sync or async, is called with each
+    :class:`~trachea_login.TracheaEvent` (contract §11) after it happened, off the response
+    path: sync callbacks in a worker thread, async ones by a delivery task, in order; one that
+    raises is logged (docs/integrating.md). ``clock`` replaces the system clock (tests move
+    time with :class:`~trachea_login.clock.AdjustableClock`).
 
     Construction validates everything that needs no I/O and raises ``TracheaConfigError``;
     :meth:`startup` (run by :attr:`lifespan`) checks the database and the app registration.
+
+    For the product's own backend: :attr:`users` (this app's users: ``get``, ``find``,
+    ``set_role``, ``set_plan``, ``deactivate``, ``reactivate``, ``end_sessions``, ``erase``;
+    the code of the CLI's ``users`` commands) and :attr:`database` (for its own collections).
     """
 
     def __init__(
@@ -57,16 +66,13 @@ class TracheaLogin:
         *,
         mongo_client: Any = None,
         plan_policy: PlanPolicy | None = None,
+        on_event: EventCallback | None = None,
         clock: Clock | None = None,
         **settings: Any,
     ) -> None:
         self.settings: TracheaSettings = load_settings(**settings)
         self.clock: Clock = clock or SystemClock()
-        if mongo_client is None and not self.settings.mongo_uri:
-            raise TracheaConfigError(
-                "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
-                "(use mongomock:// for the embedded in-memory database)"
-            )
+        self._check_arguments(mongo_client, on_event)
         self._owns_client = mongo_client is None
         self.mongo_client = mongo_client
         self.store = self._open_store()
@@ -86,9 +92,12 @@ class TracheaLogin:
             self.clock,
             self.firebase,
             plan_policy,
+            on_event,
         )
-        self.dependencies = deps.BoundDependencies(
-            self.tokens.verify, LiveCheck(self.service.sessions, self.clock)
+        self.dependencies = self._bind_dependencies()
+        lifecycle = self.service.lifecycle
+        self.users = AppUsers(
+            self.app_id, self.store, self.service.auditor, lifecycle.firebase_for_erasure
         )
         self.router: APIRouter = build_router(
             self.service,
@@ -99,6 +108,24 @@ class TracheaLogin:
         )
         self.started = False
         self._closed = False
+
+    def _check_arguments(self, mongo_client: Any, on_event: Any) -> None:
+        if mongo_client is None and not self.settings.mongo_uri:
+            raise TracheaConfigError(
+                "TRACHEA_MONGO_URI is required unless mongo_client= is passed "
+                "(use mongomock:// for the embedded in-memory database)"
+            )
+        if on_event is not None and not callable(on_event):
+            raise TracheaConfigError("on_event must be a callable (sync or async) or None")
+
+    def _bind_dependencies(self) -> deps.BoundDependencies:
+        """The product app's dependencies of this instance: users' and service clients'."""
+        return deps.BoundDependencies(
+            self.tokens.verify,
+            LiveCheck(self.service.sessions, self.clock),
+            verify_client=self.tokens.verify_client,
+            client_live_check=self.service.client_live_check,
+        )
 
     def _open_store(self) -> Store:
         """The store on the given client, or on a client of our own made from the URI."""
@@ -151,11 +178,19 @@ class TracheaLogin:
         self.firebase = self.service.firebase.verifier = self._open_firebase()
         if self.settings.erase_firebase_user:
             self.service.lifecycle.firebase_for_erasure = self.firebase
+            self.users.firebase_for_erasure = self.firebase
         self._closed = False
 
     @property
     def app_id(self) -> str:
         return self.settings.app_id
+
+    @property
+    def database(self) -> Any:
+        """The database this instance uses (an async PyMongo database), for the product's own
+        collections. Our collections are ``apps``, ``users``, ``sessions``, ``refresh_tokens``,
+        ``login_failures``, ``audit_events`` and ``service_clients``: leave them to us."""
+        return self.store.database
 
     def route_name(self, endpoint: str) -> str:
         """The name of one of this instance's routes (``login``, ``refresh``, ``read_me`` ...),
@@ -188,6 +223,14 @@ class TracheaLogin:
         """Dependency: a user of this app with at least ``role`` and/or ``plan``; 403 otherwise.
         With ``live=True`` as :attr:`live_user` (the session live, levels from the database)."""
         return self.dependencies.require(role=role, plan=plan, live=live)
+
+    def require_scopes(self, *scopes: str, live: bool = False) -> deps.ClientDependency:
+        """Dependency for routes that service clients call (contract §10): a service token of
+        this app holding every one of ``scopes``; 403 ``INSUFFICIENT_SCOPE`` otherwise, and 401
+        ``INVALID_TOKEN`` for a user's token. A revoked client's tokens work until they expire;
+        with ``live=True`` they stop at once (the client read from the database, at most 2 s
+        old). Gives the :class:`~trachea_login.CurrentClient`."""
+        return self.dependencies.require_scopes(*scopes, live=live)
 
     async def verify_access_token(self, token: str) -> CurrentUser:
         """Verify an access token outside a request (e.g. a WebSocket handshake)."""
@@ -245,8 +288,15 @@ class TracheaLogin:
         if signs:
             raise TracheaConfigError(legacy_database_message(self.settings.db_name, signs))
 
+    async def flush_events(self) -> None:
+        """Wait until every event so far has reached ``on_event`` and the audit log (tests;
+        a product's own test suite, before asserting on what its callback saw)."""
+        await self.service.auditor.flush_events()
+
     async def shutdown(self) -> None:
-        """Stop: store the audit events still queued, then close what startup opened."""
+        """Stop: store the audit events still queued and deliver the queued events to
+        ``on_event`` (within ``TRACHEA_EVENT_SHUTDOWN_SECONDS``), then close what startup
+        opened."""
         self.started = False
         await self.service.auditor.close()
         self.hasher.close()

@@ -39,15 +39,15 @@ async def test_security_events_are_recorded_without_secrets(serve):
     recorded = [e for e in await events(served) if e["event"] != "app_registered"]
     kinds = [e["event"] for e in recorded]
     for kind in (
-        "register",
+        "registered",
         "login",
         "login_failed",
         "login_throttled",
-        "refresh",
+        "refreshed",
         "refresh_reuse_detected",
         "plan_changed",
         "logout",
-        "deactivate",
+        "deactivated",
     ):
         assert kind in kinds, kind
     failed = [e for e in recorded if e["event"] == "login_failed"]
@@ -57,7 +57,7 @@ async def test_security_events_are_recorded_without_secrets(serve):
         assert event["ip"] == "203.0.113.7"
         assert event["user_agent"].startswith("python-httpx")
         assert event["at"] is not None
-    user_events = [e for e in recorded if e["event"] in ("register", "logout", "plan_changed")]
+    user_events = [e for e in recorded if e["event"] in ("registered", "logout", "plan_changed")]
     assert all("user_id" in e for e in user_events)
     text = repr(recorded)
     for secret in (
@@ -96,7 +96,7 @@ async def test_audit_events_are_logged_without_secrets(serve, caplog):
         tokens = await served.register_user("alice", PASSWORD)
         await served.login("alice", "wrong password one")
     lines = [r.getMessage() for r in caplog.records if r.name == "trachea_login.audit"]
-    assert any(line.startswith("register app=app1") for line in lines)
+    assert any(line.startswith("registered app=app1") for line in lines)
     assert any("login_failed" in line and "reason=wrong_password" in line for line in lines)
     text = "\n".join(lines)
     for secret in (PASSWORD, "wrong password one", tokens["refresh_token"]):

@@ -7,6 +7,7 @@ a missing app or user raises a :class:`NotFoundError`. Each change is one atomic
 
 from __future__ import annotations
 
+from ..client_secrets import generate_client_secret
 from .apps import (
     disable_app,
     enable_app,
@@ -19,10 +20,22 @@ from .apps import (
     set_domains,
     verify_app_secret,
 )
+from .clients import (
+    NewClient,
+    create_client,
+    generate_client_id,
+    get_client,
+    list_clients,
+    revoke_client,
+    rotate_client_secret,
+)
 from .errors import (
     AmbiguousUser,
     AppAlreadyExists,
     AppNotFound,
+    ClientNotFound,
+    ClientRevoked,
+    EmailRequiredForPaidPlan,
     NotAMember,
     NotFoundError,
     UserNotFound,
@@ -46,6 +59,7 @@ from .validation import (
     check_app_secret,
     check_auth_methods,
     check_domains,
+    check_scopes,
 )
 
 __all__ = [
@@ -55,6 +69,10 @@ __all__ = [
     "AmbiguousUser",
     "AppAlreadyExists",
     "AppNotFound",
+    "ClientNotFound",
+    "ClientRevoked",
+    "EmailRequiredForPaidPlan",
+    "NewClient",
     "NotAMember",
     "NotFoundError",
     "UserNotFound",
@@ -62,6 +80,8 @@ __all__ = [
     "check_app_secret",
     "check_auth_methods",
     "check_domains",
+    "check_scopes",
+    "create_client",
     "deactivate_user",
     "disable_app",
     "end_user_sessions",
@@ -69,11 +89,17 @@ __all__ = [
     "enable_app",
     "find_user",
     "generate_app_secret",
+    "generate_client_id",
+    "generate_client_secret",
     "get_app",
+    "get_client",
     "list_apps",
+    "list_clients",
     "reactivate_user",
     "register_app",
+    "revoke_client",
     "rotate_app_secret",
+    "rotate_client_secret",
     "set_auth_methods",
     "set_domains",
     "set_user_plan",

@@ -31,6 +31,28 @@ class NotAMember(NotFoundError):
         self.app_id = app_id
 
 
+class EmailRequiredForPaidPlan(ValueError):
+    """A paid plan needs an email on the account (contract §4)."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"user {user_id} has no email; a paid plan needs one")
+        self.user_id = user_id
+
+
+class ClientNotFound(NotFoundError):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"service client {client_id!r} not found")
+        self.client_id = client_id
+
+
+class ClientRevoked(ValueError):
+    """The service client is revoked: it cannot be given a new secret (create another)."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"service client {client_id!r} is revoked; create a new client instead")
+        self.client_id = client_id
+
+
 class AppAlreadyExists(ValueError):
     def __init__(self, app_id: str) -> None:
         super().__init__(f"app {app_id!r} already exists")

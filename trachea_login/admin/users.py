@@ -4,14 +4,16 @@ life cycle itself is :mod:`trachea_login.services.lifecycle`, shared with the HT
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..firebase import FirebaseVerifier
 from ..levels import PLANS, ROLES
 from ..records import SessionRecord, UserRecord
 from ..services import lifecycle
 from ..services.sessions import why_not_live
 from ..store import Store, object_id
-from .errors import AmbiguousUser, NotAMember, UserNotFound
+from .errors import AmbiguousUser, EmailRequiredForPaidPlan, NotAMember, UserNotFound
 
 
 async def find_user(database: Any, query: str) -> UserRecord:
@@ -60,50 +62,35 @@ def user_public_view(user: UserRecord) -> dict[str, Any]:
     }
 
 
+#: Records one event of an operation: ``(event, *, app_id, user_id, **details)``. The CLI's
+#: is the audit log's ``record`` (stored at once); ``trachea.users``' is the instance's
+#: auditor (which also feeds ``on_event``).
+Recorder = Callable[..., Awaitable[None]]
+
+
 async def set_user_role(database: Any, query: str, app_id: str, role: str) -> UserRecord:
     """Set the user's role in one app, leaving their other apps untouched.
 
     Access tokens issued before keep the old role until they expire. Raises ``ValueError``
     for an unknown role, :class:`UserNotFound` and :class:`NotAMember`.
     """
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    check_role(role)
     user = await find_user(database, query)
-    return await _set_membership(database, user, app_id, "role", role)
+    store = Store(database)
+    return await change_role(store, user, app_id, role, recorder=store.audit.record, actor="cli")
 
 
 async def set_user_plan(database: Any, query: str, app_id: str, plan: str) -> UserRecord:
     """Set the user's plan in one app, leaving their other apps untouched.
 
     A paid plan needs an email on the account (contract §4, as for ``PATCH /users/me/plan``).
-    Raises ``ValueError`` for an unknown plan or a paid plan without email,
+    Raises ``ValueError`` for an unknown plan, :class:`EmailRequiredForPaidPlan`,
     :class:`UserNotFound` and :class:`NotAMember`.
     """
-    if plan not in PLANS:
-        raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+    check_plan(plan)
     user = await find_user(database, query)
-    if plan != PLANS[0] and not user.email:
-        raise ValueError(f"user {user.uid} has no email; a paid plan needs one")
-    return await _set_membership(database, user, app_id, "plan", plan)
-
-
-async def _set_membership(
-    database: Any, user: UserRecord, app_id: str, name: str, value: str
-) -> UserRecord:
     store = Store(database)
-    membership = user.membership(app_id)
-    updated = await store.users.set_membership_fields(user.id, app_id, {name: value})
-    if updated is None:
-        raise NotAMember(user.uid, app_id)
-    await store.audit.record(
-        f"{name}_changed",
-        app_id=app_id,
-        user_id=updated.id,
-        old=getattr(membership, name) if membership else None,
-        new=value,
-        actor="cli",
-    )
-    return updated
+    return await change_plan(store, user, app_id, plan, recorder=store.audit.record, actor="cli")
 
 
 async def deactivate_user(database: Any, query: str) -> tuple[UserRecord, int]:
@@ -113,25 +100,14 @@ async def deactivate_user(database: Any, query: str) -> tuple[UserRecord, int]:
     """
     user = await find_user(database, query)
     store = Store(database)
-    live = await _count_live_sessions(store, user)
-    updated = await lifecycle.deactivate_account(store, user.id)
-    if updated is None:  # removed meanwhile
-        raise UserNotFound(query)
-    await store.audit.record(
-        "user_deactivated", app_id=None, user_id=updated.id, actor="cli", sessions_ended=live
-    )
-    return updated, live
+    return await deactivate(store, user, recorder=store.audit.record, app_id=None, actor="cli")
 
 
 async def reactivate_user(database: Any, query: str) -> UserRecord:
     """Let a deactivated user sign in again (no ended session comes back)."""
     user = await find_user(database, query)
     store = Store(database)
-    updated = await lifecycle.reactivate_account(store, user.id)
-    if updated is None:
-        raise UserNotFound(query)
-    await store.audit.record("user_reactivated", app_id=None, user_id=updated.id, actor="cli")
-    return updated
+    return await reactivate(store, user, recorder=store.audit.record, app_id=None, actor="cli")
 
 
 async def user_sessions(
@@ -157,14 +133,7 @@ async def end_user_sessions(database: Any, query: str) -> tuple[UserRecord, int]
     Raises :class:`UserNotFound`."""
     user = await find_user(database, query)
     store = Store(database)
-    live = await _count_live_sessions(store, user)
-    updated = await lifecycle.end_account_sessions(store, user.id)
-    if updated is None:
-        raise UserNotFound(query)
-    await store.audit.record(
-        "session_ended", app_id=None, user_id=user.id, actor="cli", reason="operator", count=live
-    )
-    return updated, live
+    return await end_sessions(store, user, recorder=store.audit.record, app_id=None, actor="cli")
 
 
 async def erase_user(database: Any, query: str) -> UserRecord:
@@ -173,10 +142,121 @@ async def erase_user(database: Any, query: str) -> UserRecord:
     with ``erase_firebase_user`` does it). Raises :class:`UserNotFound`."""
     user = await find_user(database, query)
     store = Store(database)
-    if not await lifecycle.erase_account(store, user.id):
-        raise UserNotFound(query)
-    await store.audit.record("erased", app_id=None, user_id=user.id, actor="cli")
+    await erase(store, user, recorder=store.audit.record, app_id=None, actor="cli")
     return user
+
+
+# -- the operations themselves, on a user already found: the CLI's and trachea.users' ------------
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+
+
+def check_plan(plan: str) -> None:
+    if plan not in PLANS:
+        raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+
+
+async def change_role(
+    store: Store, user: UserRecord, app_id: str, role: str, *, recorder: Recorder, actor: str
+) -> UserRecord:
+    """The user's role in ``app_id`` (one positional update); :class:`NotAMember`."""
+    check_role(role)
+    return await _set_membership(store, user, app_id, "role", role, recorder, actor)
+
+
+async def change_plan(
+    store: Store, user: UserRecord, app_id: str, plan: str, *, recorder: Recorder, actor: str
+) -> UserRecord:
+    """The user's plan in ``app_id``; a paid plan needs an email on the account (§4)."""
+    check_plan(plan)
+    if plan != PLANS[0] and not user.email:
+        raise EmailRequiredForPaidPlan(user.uid)
+    return await _set_membership(store, user, app_id, "plan", plan, recorder, actor)
+
+
+async def _set_membership(
+    store: Store,
+    user: UserRecord,
+    app_id: str,
+    name: str,
+    value: str,
+    recorder: Recorder,
+    actor: str,
+) -> UserRecord:
+    membership = user.membership(app_id)
+    updated = await store.users.set_membership_fields(user.id, app_id, {name: value})
+    if updated is None:
+        raise NotAMember(user.uid, app_id)
+    await recorder(
+        f"{name}_changed",
+        app_id=app_id,
+        user_id=updated.id,
+        old=getattr(membership, name) if membership else None,
+        new=value,
+        actor=actor,
+    )
+    return updated
+
+
+async def deactivate(
+    store: Store, user: UserRecord, *, recorder: Recorder, app_id: str | None, actor: str
+) -> tuple[UserRecord, int]:
+    """Deactivate the account (its sessions end in the same write); the user and how many
+    live sessions ended. ``app_id``: the app recording it (``None``: an operator, account-wide)."""
+    live = await _count_live_sessions(store, user)
+    updated = await lifecycle.deactivate_account(store, user.id)
+    if updated is None:  # removed meanwhile
+        raise UserNotFound(user.uid)
+    await recorder(
+        "deactivated", app_id=app_id, user_id=updated.id, actor=actor, sessions_ended=live
+    )
+    return updated, live
+
+
+async def reactivate(
+    store: Store, user: UserRecord, *, recorder: Recorder, app_id: str | None, actor: str
+) -> UserRecord:
+    updated = await lifecycle.reactivate_account(store, user.id)
+    if updated is None:
+        raise UserNotFound(user.uid)
+    await recorder("reactivated", app_id=app_id, user_id=updated.id, actor=actor)
+    return updated
+
+
+async def end_sessions(
+    store: Store, user: UserRecord, *, recorder: Recorder, app_id: str | None, actor: str
+) -> tuple[UserRecord, int]:
+    live = await _count_live_sessions(store, user)
+    updated = await lifecycle.end_account_sessions(store, user.id)
+    if updated is None:
+        raise UserNotFound(user.uid)
+    await recorder(
+        "session_ended",
+        app_id=app_id,
+        user_id=user.id,
+        actor=actor,
+        reason="all_sessions",
+        count=live,
+    )
+    return updated, live
+
+
+async def erase(
+    store: Store,
+    user: UserRecord,
+    *,
+    recorder: Recorder,
+    app_id: str | None,
+    actor: str,
+    firebase: FirebaseVerifier | None = None,
+) -> None:
+    """Erase the person's data; ``firebase`` (when given) also deletes their Firebase user."""
+    if not await lifecycle.erase_account(store, user.id, firebase=firebase):
+        raise UserNotFound(user.uid)
+    await recorder("erased", app_id=app_id, user_id=user.id, actor=actor)
 
 
 async def _count_live_sessions(store: Store, user: UserRecord) -> int:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from ..methods import KNOWN_AUTH_METHODS
+from ..scopes import MAX_SCOPES, SCOPE_MAX_LENGTH, is_scope_token
 
 APP_SECRET_MIN_LENGTH = 16
 APP_SECRET_MAX_LENGTH = 1024
@@ -140,3 +141,26 @@ def _is_host_name(host: str) -> bool:
         and all(_HOST_LABEL.fullmatch(label) for label in labels)
         and not labels[-1].isdigit()
     )
+
+
+def check_scopes(scopes: Iterable[str]) -> list[str]:
+    """The scopes de-duplicated in order; ``ValueError`` unless there are 1 to
+    :data:`MAX_SCOPES`, each an RFC 6749 scope token (printable ASCII without space, ``"``,
+    ``\\`` or ``,``; at most :data:`SCOPE_MAX_LENGTH` characters), such as ``reports:read``."""
+    if isinstance(scopes, str):
+        raise ValueError("scopes must be a list of scope names, not a string")
+    result: list[str] = []
+    for scope in scopes:
+        if not is_scope_token(scope):
+            raise ValueError(
+                f"scope {_shown(scope)} is invalid: use printable ASCII without spaces, "
+                f"quotes, backslashes or commas, at most {SCOPE_MAX_LENGTH} characters "
+                "(such as reports:read)"
+            )
+        if scope not in result:
+            result.append(scope)
+    if not result:
+        raise ValueError("a service client needs at least one scope (such as reports:read)")
+    if len(result) > MAX_SCOPES:
+        raise ValueError(f"a service client holds at most {MAX_SCOPES} scopes")
+    return result

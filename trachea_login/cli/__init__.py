@@ -1,6 +1,6 @@
 """The ``trachea-login`` command: operators register apps, manage users' roles, plans and
-status, generate signing keys, and upgrade a 0.1.x database (``db migrate``). Also
-``python -m trachea_login``.
+status, create service clients, generate signing keys, and upgrade a 0.1.x database
+(``db migrate``). Also ``python -m trachea_login``.
 
 The database comes from ``TRACHEA_MONGO_URI`` and ``TRACHEA_DB_NAME`` (default ``trachea``),
 read from the environment or a ``.env`` file in the current directory; ``--mongo-uri`` and
@@ -25,6 +25,7 @@ import typer
 
 from .._version import __version__
 from .apps import build_apps_cli
+from .clients import build_clients_cli
 from .common import (
     EXIT_CONFLICTS,
     EXIT_DATABASE,
@@ -50,7 +51,10 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
     factory = database_factory or connect_database
     cli = typer.Typer(
         name="trachea-login",
-        help="Manage trachea-login apps and users in MongoDB, and upgrade a 0.1.x database.",
+        help=(
+            "Manage trachea-login apps, users and service clients in MongoDB, and upgrade a "
+            "0.1.x database."
+        ),
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,
@@ -98,6 +102,7 @@ def build_cli(database_factory: DatabaseFactory | None = None) -> typer.Typer:
 
     cli.add_typer(build_apps_cli(), name="apps")
     cli.add_typer(build_users_cli(), name="users")
+    cli.add_typer(build_clients_cli(), name="clients")
     cli.add_typer(build_keys_cli(), name="keys")
     cli.add_typer(build_db_cli(), name="db")
     return cli

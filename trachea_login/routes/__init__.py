@@ -3,7 +3,7 @@ store: responses are built from the records the services return.
 
 :func:`build_router` returns the router of one instance, made of one router per concern
 (:mod:`.sign_in`, :mod:`.sessions`, :mod:`.users`, :mod:`.account`, :mod:`.app_config`,
-:mod:`.health`, :mod:`.jwks`). Route names are unique per instance
+:mod:`.health`, :mod:`.jwks`, :mod:`.token`). Route names are unique per instance
 (``trachea_login.<app_id>.<endpoint>``, see :func:`route_name`), so two instances can be
 mounted in one app and ``url_for`` finds each route; OpenAPI operation ids stay the endpoint's
 name and path, as FastAPI would make them.
@@ -26,6 +26,7 @@ from .jwks import build_jwks_router
 from .parts import RouterParts, operation_id, route_name
 from .sessions import build_session_router
 from .sign_in import build_sign_in_router
+from .token import build_token_router
 from .users import build_user_router
 
 
@@ -49,6 +50,7 @@ def build_router(
         build_app_config_router,
         build_health_router,
         build_jwks_router,
+        build_token_router,
     ):
         router.include_router(build(parts))
     return router

@@ -68,6 +68,16 @@ class LoginResponse(TokenResponse):
     user: UserResponse
 
 
+class ServiceTokenResponse(BaseModel):
+    """A service client's token (``POST /token``, RFC 6749 §5.1): no refresh token; the
+    client asks for a new one when this one expires."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
+    expires_in: int
+    scope: str
+
+
 class MessageResponse(BaseModel):
     message: str
 

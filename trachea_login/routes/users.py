@@ -47,13 +47,15 @@ def build_user_router(parts: RouterParts) -> APIRouter:
         responses=error_responses(*TOKEN_ERRORS),
     )
     async def update_me(
+        request: Request,
         body: Annotated[ProfileUpdate, Body(openapi_examples=PROFILE_EXAMPLES)],
         user: CurrentUser = Depends(current_user),
         x_app_id: AppIdHeader = None,
     ) -> UserResponse:
         await service.apps.for_signed_in_user(body.app_id or x_app_id)
         to_set, to_unset = body.changes()
-        return user_response(await service.profile.update(user, to_set, to_unset), user)
+        client = client_context(request, parts.proxies)
+        return user_response(await service.profile.update(user, to_set, to_unset, client), user)
 
     @router.delete(
         "/users/me",

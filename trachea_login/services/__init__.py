@@ -13,13 +13,16 @@ from datetime import timedelta
 
 from ..clock import Clock
 from ..config import TracheaSettings
+from ..events import EventCallback
 from ..firebase import FirebaseVerifier
 from ..passwords import PasswordHasher
 from ..store import Store
 from ..tokens import AccessTokens
 from .apps import APP_RECORD_MAX_AGE, AppGuard, AppRecordCache, SignInScreen, SignInScreenReader
 from .audit import Auditor
+from .client_credentials import ClientCredentials, ClientLiveCheck, ServiceToken
 from .context import ClientContext, IssuedTokens, SignIn
+from .event_delivery import EventDelivery
 from .firebase_accounts import FirebaseAccounts
 from .health import HealthCheck
 from .lifecycle import AccountLifecycle
@@ -34,8 +37,8 @@ from .throttle import LoginThrottle
 
 class AuthService:
     """Every rule of one app, in parts: ``apps``, ``sign_in_screen``, ``native``, ``firebase``,
-    ``sessions``, ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans`` and
-    ``health``."""
+    ``sessions``, ``refresh``, ``passwords``, ``profile``, ``lifecycle``, ``plans``, ``clients``
+    (service clients' tokens) and ``health``."""
 
     def __init__(
         self,
@@ -46,13 +49,17 @@ class AuthService:
         clock: Clock,
         firebase: FirebaseVerifier | None = None,
         plan_policy: PlanPolicy | None = None,
+        on_event: EventCallback | None = None,
     ) -> None:
         app_id = self.app_id = settings.app_id
         self.store = store
         self.app_record = AppRecordCache(store.apps, app_id, clock)
         self.apps = AppGuard(self.app_record, store.apps)
         self.sign_in_screen = SignInScreenReader(self.apps, settings.password_min_length)
-        auditor = self.auditor = Auditor(store.audit, app_id)
+        delivery = None
+        if on_event is not None:
+            delivery = EventDelivery(on_event, shutdown_seconds=settings.event_shutdown_seconds)
+        auditor = self.auditor = Auditor(store.audit, app_id, delivery=delivery)
         self.sessions = SessionService(settings, store, tokens, clock, auditor)
         self.refresh = RefreshService(settings, store, clock, self.apps, self.sessions, auditor)
         throttle = LoginThrottle(store.login_failures, settings, auditor)
@@ -61,7 +68,7 @@ class AuthService:
             settings, store, hasher, self.apps, throttle, self.sessions, auditor
         )
         self.firebase = FirebaseAccounts(app_id, store, firebase, self.apps, self.sessions, auditor)
-        self.profile = ProfileService(store, self.sessions)
+        self.profile = ProfileService(store, self.sessions, auditor)
         self.lifecycle = AccountLifecycle(
             store,
             self.sessions,
@@ -71,6 +78,8 @@ class AuthService:
             clock=clock,
         )
         self.plans = PlanService(app_id, store, self.sessions, auditor, plan_policy)
+        self.clients = ClientCredentials(app_id, store, tokens, self.apps, throttle, auditor)
+        self.client_live_check = ClientLiveCheck(store, app_id, clock)
         self.health = HealthCheck(store, self.app_record, firebase is not None)
         #: The public JWK Set of the keys that verify this app's tokens (current first).
         self.jwks = tokens.jwks
@@ -82,6 +91,7 @@ __all__ = [
     "ClientContext",
     "IssuedTokens",
     "PlanPolicy",
+    "ServiceToken",
     "SessionView",
     "SignIn",
     "SignInScreen",

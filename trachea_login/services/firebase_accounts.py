@@ -70,7 +70,14 @@ class FirebaseAccounts:
                 reason="user_inactive",
             )
             raise TracheaError(ErrorCode.USER_INACTIVE)
-        member = await join_app(self._store, user, self.app_id)
+        member = await join_app(
+            self._store,
+            user,
+            self.app_id,
+            auditor=self._auditor,
+            method=identity.provider,
+            client=client,
+        )
         tokens = await self._sessions.start(member, identity.provider, client)
         return SignIn(tokens=tokens, user=member, provider=identity.provider)
 

@@ -106,7 +106,9 @@ class AccountLifecycle:
         """Deactivate the signed-in user's account and end all its sessions (one write)."""
         record = await self._sessions.require_live(user)
         await deactivate_account(self._store, record.id)
-        await self._auditor.record("deactivate", client, user_id=record.id)
+        await self._auditor.record(
+            "deactivated", client, user_id=record.id, session_id=user.session_id, actor="user"
+        )
 
     async def erase(self, user: CurrentUser, client: ClientContext) -> None:
         """Erase the signed-in user's data; needs a recent sign-in."""

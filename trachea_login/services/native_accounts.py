@@ -64,7 +64,9 @@ class NativeAccounts:
             user = await self._create(username, password, name)
         finally:
             await self._throttle.release_registration(reservation)
-        await self._auditor.record("register", client, user_id=user.id, method=NATIVE_METHOD)
+        await self._auditor.record(
+            "registered", client, user_id=user.id, method=NATIVE_METHOD, new_account=True
+        )
         return await self._sign_in(user, client)
 
     async def _create(self, username: str, password: str, name: str | None) -> UserRecord:
@@ -141,16 +143,43 @@ class NativeAccounts:
         return stored_hash, new_hash
 
     async def _sign_in(self, user: UserRecord, client: ClientContext) -> SignIn:
-        member = await join_app(self._store, user, self.app_id)
+        member = await join_app(
+            self._store,
+            user,
+            self.app_id,
+            auditor=self._auditor,
+            method=NATIVE_METHOD,
+            client=client,
+        )
         tokens = await self._sessions.start(member, NATIVE_METHOD, client)
         return SignIn(tokens=tokens, user=member, provider=NATIVE_METHOD)
 
 
-async def join_app(store: Store, user: UserRecord, app_id: str) -> UserRecord:
-    """The user as a member of ``app_id``: a first sign-in appends the default entry."""
+async def join_app(
+    store: Store,
+    user: UserRecord,
+    app_id: str,
+    *,
+    auditor: Auditor | None = None,
+    method: str | None = None,
+    client: ClientContext | None = None,
+) -> UserRecord:
+    """The user as a member of ``app_id``: a first sign-in appends the default entry.
+
+    With ``auditor``, joining is the ``registered`` event: the person became a user of this
+    app, by signing up or by a first sign-in with an account they made elsewhere
+    (``new_account`` tells which: a new account belongs to no app yet)."""
     if user.membership(app_id) is not None:
         return user
     joined = await store.users.join_app(user.id, app_id)
     if joined is None:
         raise TracheaError(ErrorCode.INVALID_CREDENTIALS)
+    if auditor is not None:
+        await auditor.record(
+            "registered",
+            client or ClientContext(),
+            user_id=joined.id,
+            method=method,
+            new_account=not user.apps,
+        )
     return joined

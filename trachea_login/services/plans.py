@@ -96,8 +96,10 @@ class PlanService:
             "plan_changed",
             client,
             user_id=record.id,
+            session_id=user.session_id,
             old=membership.plan if membership else None,
             new=plan,
+            actor="user",
         )
         return updated
 

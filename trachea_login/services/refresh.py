@@ -133,7 +133,7 @@ class RefreshService:
                 done = await self._continue(verdict, session, presented, new_token, app, client)
                 if done is not None:
                     await self._auditor.record(
-                        "refresh", client, user_id=user.id, session_id=session_id
+                        "refreshed", client, user_id=user.id, session_id=session_id
                     )
                     return self._tokens_for(done, user, new_token)
                 continue

@@ -19,6 +19,7 @@ from .apps import AppStore
 from .audit import AuditLog
 from .login_failures import Admission, LoginFailures, ThrottleRule
 from .refresh_tokens import RefreshTokenStore
+from .service_clients import ServiceClientStore
 from .sessions import SessionStore
 from .users import UserStore, object_id
 
@@ -48,6 +49,7 @@ class Store:
         self.refresh_tokens = RefreshTokenStore(ours, clock)
         self.login_failures = LoginFailures(ours, clock)
         self.audit = AuditLog(ours, clock, retention_days=audit_retention_days)
+        self.service_clients = ServiceClientStore(ours, clock)
 
     def _parts(self) -> tuple[Any, ...]:
         return (
@@ -57,6 +59,7 @@ class Store:
             self.refresh_tokens,
             self.login_failures,
             self.audit,
+            self.service_clients,
         )
 
     def rebind(self, database: Any) -> None:
@@ -86,6 +89,7 @@ __all__ = [
     "IndexConflict",
     "LoginFailures",
     "RefreshTokenStore",
+    "ServiceClientStore",
     "SessionStore",
     "Store",
     "ThrottleRule",

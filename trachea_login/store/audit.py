@@ -18,7 +18,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from bson import ObjectId
+
 from ..clock import Clock
+from ..events import TracheaEvent, make_event
 
 logger = logging.getLogger("trachea_login.audit")
 
@@ -40,35 +43,52 @@ class AuditLog:
 
     def event(
         self,
-        event: str,
+        name: str,
         *,
         app_id: str | None,
         user_id: Any = None,
+        session_id: str | None = None,
         ip: str | None = None,
         user_agent: str | None = None,
         **details: Any,
-    ) -> dict[str, Any]:
-        """The document of one event, now (also logged at INFO on ``trachea_login.audit``);
+    ) -> TracheaEvent:
+        """One event, now (the store's clock): what :meth:`document` stores and ``on_event``
+        receives. ``app_id`` ``None``: an account-wide event (an operator's deactivation)."""
+        return make_event(
+            name,
+            at=self._clock.now(),
+            app_id=app_id,
+            user_id=user_id,
+            session_id=session_id,
+            ip=ip or None,
+            user_agent=user_agent[:512] if user_agent else None,
+            **details,
+        )
+
+    def document(self, event: TracheaEvent) -> dict[str, Any]:
+        """The stored form of ``event`` (also logged at INFO on ``trachea_login.audit``);
         store it with :meth:`insert_many` (the service's writer does, off the request)."""
-        now = self._clock.now()
-        doc: dict[str, Any] = {"event": event, "at": now}
-        if app_id is not None:  # None: an account-wide event (deactivation by an operator)
-            doc["app_id"] = app_id
-        if user_id is not None:
-            doc["user_id"] = user_id
-        if ip:
-            doc["ip"] = ip
-        if user_agent:
-            doc["user_agent"] = user_agent[:512]
-        doc.update({key: value for key, value in details.items() if value is not None})
-        doc["expires_at"] = now + self.retention
+        doc: dict[str, Any] = {"event": event.name, "at": event.at}
+        if event.app_id is not None:
+            doc["app_id"] = event.app_id
+        if event.user_id is not None:  # the user_at index holds the document's ObjectId
+            doc["user_id"] = _user_key(event.user_id)
+        if event.session_id is not None:
+            doc["session_id"] = event.session_id
+        doc.update(event.data)
+        doc["expires_at"] = event.at + self.retention
+        details = {k: v for k, v in event.data.items() if k not in ("ip", "user_agent")}
         logger.info(
             "%s app=%s user=%s ip=%s %s",
-            event,
-            app_id,
-            user_id,
-            ip,
-            " ".join(f"{key}={value}" for key, value in details.items() if value is not None),
+            event.name,
+            event.app_id,
+            event.user_id,
+            event.data.get("ip"),
+            " ".join(
+                f"{key}={value}"
+                for key, value in {"session_id": event.session_id, **details}.items()
+                if value is not None
+            ),
         )
         return doc
 
@@ -78,8 +98,8 @@ class AuditLog:
 
     async def record(self, event: str, *, app_id: str | None, **fields: Any) -> None:
         """Make and store one event at once (operator commands, which have no request to
-        keep fast)."""
-        await self.collection.insert_one(self.event(event, app_id=app_id, **fields))
+        keep fast, and no ``on_event``: no instance runs them)."""
+        await self.collection.insert_one(self.document(self.event(event, app_id=app_id, **fields)))
 
     async def scrub_client_details(self, user_id: Any) -> int:
         """Remove IP and user agent from every event of the person (erasure); how many."""
@@ -87,3 +107,8 @@ class AuditLog:
             {"user_id": user_id}, {"$unset": {"ip": "", "user_agent": ""}}
         )
         return int(result.modified_count)
+
+
+def _user_key(user_id: str) -> ObjectId | str:
+    """A user's id as the users collection has it (an ObjectId), from the event's string."""
+    return ObjectId(user_id) if len(user_id) == 24 and ObjectId.is_valid(user_id) else user_id

@@ -1,0 +1,1 @@
+"""An example product app built on trachea-login (see README.md)."""
