@@ -13,6 +13,7 @@ from asgi_lifespan import LifespanManager
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 from trachea_login.services.audit_writer import AuditWriter
+from trachea_login.services.context import ClientContext
 
 from .conftest import PASSWORD, default_app
 
@@ -178,3 +179,133 @@ async def test_events_still_queued_when_a_person_is_erased_are_scrubbed_too(serv
     events = [e async for e in served.trachea.store.audit.collection.find({"user_id": user_id})]
     assert {e["event"] for e in events} >= {"registered", "login", "erased"}
     assert all("ip" not in e and "user_agent" not in e for e in events)
+
+
+class EndlessTraffic:
+    """Stands in front of ``AuditLog.insert_many``: each batch stored brings one more event
+    (another person's failed sign-in), so the queue is never empty and never idle: steady
+    traffic, made deterministic. ``stop()`` ends it."""
+
+    def __init__(self, insert_many: Any, auditor: Any) -> None:
+        self._insert_many = insert_many
+        self._auditor = auditor
+        self.stopped = False
+        self.stored: list[str] = []
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    async def __call__(self, documents: list[dict[str, Any]]) -> None:
+        await self._insert_many(documents)
+        self.stored.extend(document["event"] for document in documents)
+        if not self.stopped:
+            await self._auditor.record(
+                "login_failed",
+                ClientContext(ip="198.51.100.9"),
+                method="username",
+                reason="unknown_user",
+            )
+
+
+async def _events_of(served: Any, uid: str) -> list[dict[str, Any]]:
+    from bson import ObjectId
+
+    audit = served.trachea.store.audit.collection
+    return [e async for e in audit.find({"user_id": ObjectId(uid)})]
+
+
+def _erase_request(served: Any, tokens: dict[str, Any]) -> Any:
+    return served.client.post(
+        "/auth/users/me/erase",
+        json={"confirm": True},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+
+
+async def test_an_erasure_under_steady_traffic_answers_and_scrubs_what_it_waited_for(
+    serve, monkeypatch
+):
+    """The erasure waits for the audit events queued before it, not for the queue to be empty
+    (which, with others signing in all the time, it never is)."""
+    served = await serve()
+    tokens = await served.register_user("alice")
+    traffic = EndlessTraffic(served.trachea.store.audit.insert_many, served.trachea.service.auditor)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", traffic)
+    await served.trachea.service.auditor.record("login_failed", ClientContext(ip="198.51.100.9"))
+
+    response = await asyncio.wait_for(_erase_request(served, tokens), 60)  # never hangs
+
+    assert response.status_code == 200
+    assert traffic.stored  # the traffic went on all along
+    traffic.stop()
+    await served.trachea.service.auditor.flush()
+    events = await _events_of(served, tokens["user"]["id"])
+    assert {e["event"] for e in events} >= {"registered", "login", "erased"}
+    assert all("ip" not in e and "user_agent" not in e for e in events)
+
+
+async def test_flush_returns_under_steady_traffic_once_what_was_queued_before_is_stored(serve):
+    served = await serve()
+    auditor = served.trachea.service.auditor
+    traffic = EndlessTraffic(served.trachea.store.audit.insert_many, auditor)
+    served.trachea.store.audit.insert_many = traffic  # type: ignore[method-assign]
+    await served.register_user("alice")  # registered, login: queued before the flush
+
+    assert await asyncio.wait_for(auditor.flush(), 60) is True
+
+    assert traffic.stored[:2] == ["registered", "login"]
+    traffic.stop()
+
+
+async def test_shutdown_under_continued_submission_returns_and_stores_what_was_queued(
+    register, make_trachea, caplog
+):
+    await register("app1")
+    trachea = make_trachea("app1")
+    app = default_app(trachea)
+    manager = LifespanManager(app)
+    await manager.__aenter__()
+    traffic = EndlessTraffic(trachea.store.audit.insert_many, trachea.service.auditor)
+    trachea.store.audit.insert_many = traffic  # type: ignore[method-assign]
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        registered = await client.post(
+            "/auth/register", json={"username": "alice", "password": PASSWORD}
+        )
+        assert registered.status_code == 200
+
+    with caplog.at_level(logging.WARNING, logger="trachea_login"):
+        await asyncio.wait_for(manager.__aexit__(None, None, None), 60)  # never hangs
+
+    assert {"registered", "login", "login_failed"} <= set(traffic.stored)
+    assert trachea.service.auditor.writer.dropped >= 1  # what came after shutdown began
+    closing = [r.getMessage() for r in caplog.records if "queue closing" in r.getMessage()]
+    assert closing == ["audit queue closing: new audit event(s) are dropped (still logged on "
+                       "trachea_login.audit)"]  # fmt: skip
+
+
+async def test_a_cancelled_error_from_an_insert_is_a_failure_and_the_writer_stores_the_rest(
+    make_trachea, caplog
+):
+    """A ``CancelledError`` the insert raised on its own (something it awaited was cancelled)
+    is not the writer's own cancellation: reported, and the events queued after it stored."""
+    log = make_trachea("app1").store.audit
+    insert_many = log.insert_many
+    calls = 0
+
+    async def cancelled_once(documents: list[dict[str, Any]]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise asyncio.CancelledError()
+        await insert_many(documents)
+
+    log.insert_many = cancelled_once  # type: ignore[method-assign]
+    writer = AuditWriter(log, batch_size=1)
+    for document in _documents(3):
+        writer.submit(document)
+    with caplog.at_level(logging.ERROR, logger="trachea_login"):
+        await asyncio.wait_for(writer.flush(), 60)
+    assert [e["n"] async for e in log.collection.find({"event": "test"})] == [1, 2]
+    assert [r.getMessage() for r in caplog.records] == ["could not store 1 audit event(s)"]
+    await writer.close()

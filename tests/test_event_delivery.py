@@ -121,6 +121,53 @@ async def test_a_callback_that_raises_is_logged_once_and_changes_no_response(
     assert loud.trachea.service.auditor.delivery.failed == 1
 
 
+def cancelled_async(seen: list[str]) -> Any:
+    async def on_event(event: TracheaEvent) -> None:
+        seen.append(event.name)
+        if event.name == "registered":
+            cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            cancelled.cancel()
+            await cancelled  # e.g. a shared request to the CRM that someone else cancelled
+
+    return on_event
+
+
+def exiting_sync(raised: type[BaseException]) -> Any:
+    def make(seen: list[str]) -> Any:
+        def on_event(event: TracheaEvent) -> None:
+            seen.append(event.name)
+            if event.name == "registered":
+                raise raised()  # sys.exit() in a library, a KeyboardInterrupt in its thread
+
+        return on_event
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("make_callback", "raised"),
+    [
+        (cancelled_async, "CancelledError"),
+        (exiting_sync(SystemExit), "SystemExit"),
+        (exiting_sync(KeyboardInterrupt), "KeyboardInterrupt"),
+    ],
+    ids=["async-cancelled", "sync-system-exit", "sync-keyboard-interrupt"],
+)
+async def test_a_callback_raising_a_base_exception_is_logged_counted_and_delivery_goes_on(
+    serve, make_callback, raised, caplog
+):
+    seen: list[str] = []
+    served = await serve(on_event=make_callback(seen))
+    with caplog.at_level(logging.ERROR, logger="trachea_login"):
+        assert (await served.client.post("/auth/register", json=REGISTER)).status_code == 200
+        assert (await served.login("alice")).status_code == 200
+        await asyncio.wait_for(served.trachea.flush_events(), 60)
+    assert seen == ["registered", "login", "login"]  # none lost after the one that raised
+    failures = [r.getMessage() for r in caplog.records if "on_event" in r.getMessage()]
+    assert failures == [f"on_event callback raised on event registered: {raised}"]
+    assert served.trachea.service.auditor.delivery.failed == 1
+
+
 async def started(make_trachea: Any, register: Any, app_id: str = "app1", **options: Any) -> Any:
     await register(app_id)
     trachea = make_trachea(app_id, **options)

@@ -53,9 +53,10 @@ class Auditor:
         except Exception:  # noqa: BLE001 - an audit event failing must not fail the sign-in
             logger.exception("could not record audit event %s", event)
 
-    async def flush(self) -> None:
-        """Wait until the events recorded so far are stored (tests, benchmarks)."""
-        await self.writer.flush()
+    async def flush(self, timeout: float | None = None) -> bool:
+        """Wait until the events recorded so far are stored (an erasure before its scrub,
+        tests, benchmarks), at most ``timeout`` seconds; whether they were."""
+        return await self.writer.flush(timeout)
 
     async def flush_events(self) -> None:
         """Wait until the events recorded so far are delivered to ``on_event`` and stored."""

@@ -5,9 +5,11 @@ A request that records an event only puts its document on the queue; the task st
 queued up in one ``insert_many`` per batch. So no request waits for an audit insert, and a slow
 or failing audit collection never slows or fails a sign-in.
 
-- **Graceful shutdown loses nothing**: :meth:`AuditWriter.close` (run by the instance's
-  shutdown) stores everything queued before it returns. If the database is unreachable then,
-  it gives up after the first failing batch and says how many events were not stored.
+- **Graceful shutdown loses nothing queued**: :meth:`AuditWriter.close` (run by the instance's
+  shutdown) stores everything queued before it began, before it returns (what is recorded
+  after that is dropped with a warning, so a busy process still shuts down). If the database
+  is unreachable then, it gives up after the first failing batch and says how many events
+  were not stored.
 - **A crash loses the events still queued** and the batch in flight: at most
   :data:`MAX_QUEUED` + :data:`BATCH_SIZE`, in practice those made during the last insert's round
   trip (docs/operations.md has the measured numbers). Each event was already logged on
@@ -48,7 +50,7 @@ class AuditWriter(BackgroundQueue[dict[str, Any]]):
         # Looked up on each batch: tests stand a gate in front of the log's insert_many.
         await self._log.insert_many(documents)
 
-    def report(self, exc: Exception, count: int) -> None:
+    def report(self, exc: BaseException, count: int) -> None:
         if database_unavailable(exc):
             logger.warning(
                 "could not store %d audit event(s): MongoDB unavailable (%s); they are in "

@@ -6,7 +6,10 @@ happened.
   awaited by the delivery task; a sync one runs in a worker thread (``asyncio.to_thread``), so
   a slow one holds neither the event loop nor any response, only the events after it.
 - **A callback that raises** is logged (the event's name and the exception, never the event's
-  data) and the next event is delivered as usual.
+  data), counted in ``failed``, and the next event is delivered as usual: whatever it raises,
+  ``CancelledError``, ``SystemExit`` and ``KeyboardInterrupt`` included. Only the delivery
+  task's own cancellation (shutdown past its bound; on Python 3.11+ any cancellation of the
+  task) goes through.
 - **A full queue** (:data:`MAX_QUEUED` events behind a slow callback) drops new events, counted
   in ``dropped``, with one warning per episode. The audit log still has them.
 - **Shutdown** delivers what is queued, waiting at most ``TRACHEA_EVENT_SHUTDOWN_SECONDS``;
@@ -59,7 +62,11 @@ class EventDelivery(BackgroundQueue[TracheaEvent]):
                     result = await asyncio.to_thread(self._callback, event)
                     if inspect.isawaitable(result):  # a sync callable that returned a coroutine
                         await result
-            except Exception as exc:  # noqa: BLE001 - a product's callback must not stop delivery
+            # BaseException: a CancelledError the callback got from something it awaited, a
+            # sys.exit() in its thread, would otherwise end delivery and lose what is queued.
+            except BaseException as exc:  # noqa: BLE001 - a product's callback must not stop delivery
+                if self._cancelled(exc):  # our own shutdown's cancellation: let it through
+                    raise
                 self.failed += 1
                 # The event's name, not its data (which the callback may have choked on).
                 logger.error(
