@@ -207,6 +207,20 @@ class EndlessTraffic:
             )
 
 
+class SlowInserts:
+    """Stands in front of ``AuditLog.insert_many``: each batch yields to the event loop many
+    times first, as a real server's round trip lets much else run before it lands."""
+
+    def __init__(self, insert_many: Any, yields: int = 200) -> None:
+        self._insert_many = insert_many
+        self._yields = yields
+
+    async def __call__(self, documents: list[dict[str, Any]]) -> None:
+        for _ in range(self._yields):
+            await asyncio.sleep(0)
+        await self._insert_many(documents)
+
+
 async def _events_of(served: Any, uid: str) -> list[dict[str, Any]]:
     from bson import ObjectId
 
@@ -282,6 +296,79 @@ async def test_shutdown_under_continued_submission_returns_and_stores_what_was_q
     closing = [r.getMessage() for r in caplog.records if "queue closing" in r.getMessage()]
     assert closing == ["audit queue closing: new audit event(s) are dropped (still logged on "
                        "trachea_login.audit)"]  # fmt: skip
+
+
+async def test_an_erasure_stores_the_events_queued_up_to_its_own_write_before_the_scrub(
+    serve, monkeypatch
+):
+    """An event of the person's recorded while the erasure runs (a request of theirs still in
+    flight) is queued before the erase write lands: the scrub comes after it is stored."""
+    served = await serve()
+    tokens = await served.register_user("alice")
+    await served.trachea.service.auditor.flush()
+    users = served.trachea.store.users
+    erase_write = users.erase
+
+    async def erase_while_a_request_of_theirs_records(user_id: Any) -> bool:
+        await served.trachea.service.auditor.record(
+            "refreshed", ClientContext(ip="203.0.113.7", user_agent="phone"), user_id=user_id
+        )
+        return bool(await erase_write(user_id))
+
+    monkeypatch.setattr(users, "erase", erase_while_a_request_of_theirs_records)
+    slow = SlowInserts(served.trachea.store.audit.insert_many)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", slow)
+
+    assert (await _erase_request(served, tokens)).status_code == 200
+
+    await served.trachea.service.auditor.flush()
+    events = await _events_of(served, tokens["user"]["id"])
+    assert "refreshed" in {e["event"] for e in events}
+    assert all("ip" not in e and "user_agent" not in e for e in events)
+
+
+async def test_trachea_users_erase_scrubs_the_events_still_queued_too(serve, monkeypatch):
+    served = await serve()
+    slow = SlowInserts(served.trachea.store.audit.insert_many)
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", slow)
+    tokens = await served.register_user("alice")  # registered, login: still on their way
+
+    await served.trachea.users.erase(tokens["user"]["id"])  # e.g. a GDPR webhook at once
+
+    await served.trachea.service.auditor.flush()
+    events = await _events_of(served, tokens["user"]["id"])
+    assert {e["event"] for e in events} == {"registered", "login", "erased"}
+    assert all("ip" not in e and "user_agent" not in e for e in events)
+
+
+async def test_an_erasure_waits_for_the_audit_queue_at_most_mongo_timeout_then_says_so(
+    serve, monkeypatch, caplog
+):
+    """A request never waits forever behind a stuck audit collection: past MONGO_TIMEOUT_MS the
+    erasure goes on and warns; running the CLI's erase again scrubs what was stored later."""
+    from trachea_login.admin import erase_user
+
+    served = await serve(mongo_timeout_ms=50)
+    tokens = await served.register_user("alice")
+    gate = GatedInserts(served.trachea.store.audit.insert_many)  # never opened: stuck
+    monkeypatch.setattr(served.trachea.store.audit, "insert_many", gate)
+    await served.login("alice")  # its login event waits behind the gate
+
+    with caplog.at_level(logging.WARNING, logger="trachea_login"):
+        response = await asyncio.wait_for(_erase_request(served, tokens), 60)
+
+    assert response.status_code == 200
+    uid = tokens["user"]["id"]
+    assert any(
+        f"erasure of user {uid}: queued audit events not all stored within 0.05 s" in m
+        and f"trachea-login users erase {uid}" in m
+        for m in (r.getMessage() for r in caplog.records)
+    )
+    gate.open()
+    await served.trachea.service.auditor.flush()
+    assert any("ip" in e for e in await _events_of(served, uid))  # stored after the scrub
+    await erase_user(served.trachea.database, uid)  # what the warning says to do
+    assert all("ip" not in e for e in await _events_of(served, uid))
 
 
 async def test_a_cancelled_error_from_an_insert_is_a_failure_and_the_writer_stores_the_rest(

@@ -139,6 +139,8 @@ class AppUsers:
             app_id=self.app_id,
             actor=ACTOR,
             firebase=self.firebase_for_erasure,
+            # This process's queued audit events of the person are stored before the scrub.
+            flush_audit=self._auditor.flush,
         )
 
     # -- helpers ------------------------------------------------------------------------------

@@ -252,9 +252,14 @@ async def erase(
     app_id: str | None,
     actor: str,
     firebase: FirebaseVerifier | None = None,
+    flush_audit: lifecycle.AuditFlush | None = None,
 ) -> None:
-    """Erase the person's data; ``firebase`` (when given) also deletes their Firebase user."""
-    if not await lifecycle.erase_account(store, user.id, firebase=firebase):
+    """Erase the person's data; ``firebase`` (when given) also deletes their Firebase user.
+    ``flush_audit``: the instance's audit queue, stored before the scrub (``trachea.users``;
+    the CLI's process has none)."""
+    if not await lifecycle.erase_account(
+        store, user.id, firebase=firebase, flush_audit=flush_audit
+    ):
         raise UserNotFound(user.uid)
     await recorder("erased", app_id=app_id, user_id=user.id, actor=actor)
 
