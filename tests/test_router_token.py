@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -216,26 +217,55 @@ async def test_unknown_and_revoked_clients_cost_one_digest_check_like_a_known_on
     assert checks == ["dummy", "client", "dummy"]
 
 
-async def test_failed_client_authentications_are_throttled_like_logins(serve):
-    served = await serve(login_max_failures=3)
+async def test_failed_client_authentications_are_throttled_on_the_ips_login_budget(serve):
+    served = await serve(login_max_failures_per_ip=3)
+    await served.register_user("alice")
     client = await new_client(served)
     for _ in range(3):
         assert_error(await body_request(served, client.client_id, "guess"), 401, "INVALID_CLIENT")
     throttled = await token_request(served, client)
     assert_error(throttled, 429, "TOO_MANY_ATTEMPTS")
     assert "access_token" not in throttled.text
-    # Another client's budget is its own.
-    other = await new_client(served)
-    assert (await token_request(served, other)).status_code == 200
+    # The budget password logins from this address draw on, too.
+    assert_error(await served.login("alice"), 429, "TOO_MANY_ATTEMPTS")
+
+
+async def test_a_stranger_who_knows_a_client_id_cannot_lock_the_client_out(serve):
+    """Client ids are public (the ``sub`` of every service token): failures from elsewhere
+    never stop the client's own requests, however many (no per-client budget)."""
+    served = await serve(
+        login_max_failures=2,
+        login_max_failures_per_ip=3,
+        trusted_proxies=["203.0.113.0/24"],  # the test client's address is 203.0.113.7
+    )
+    client = await new_client(served)
+    stranger = {"X-Forwarded-For": "198.51.100.66"}
+    answers = [
+        (
+            await served.client.post(
+                "/auth/token",
+                data={**GRANT, "client_id": client.client_id, "client_secret": "guess"},
+                headers=stranger,
+            )
+        ).status_code
+        for _ in range(6)
+    ]
+    assert answers == [401, 401, 401, 429, 429, 429]
+    own = await served.client.post(
+        "/auth/token",
+        data=GRANT,
+        auth=(client.client_id, client.client_secret),
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert own.status_code == 200, own.text
 
 
 async def test_unknown_client_ids_are_throttled_the_same_way(serve):
-    served = await serve(login_max_failures=2)
+    served = await serve(login_max_failures_per_ip=2)
     client = await new_client(served)
     unknown = "svc_" + "2" * 32
-    for client_id in (client.client_id, unknown):
-        for _ in range(2):
-            await body_request(served, client_id, "guess")
+    for _ in range(2):
+        await body_request(served, client.client_id, "guess")
     known_answer = await body_request(served, client.client_id, "guess")
     unknown_answer = await body_request(served, unknown, "guess")
     assert_error(known_answer, 429, "TOO_MANY_ATTEMPTS")
@@ -250,15 +280,31 @@ async def test_one_ip_guessing_many_clients_is_throttled(serve):
     assert_error(await body_request(served, "svc_" + "9" * 32, "guess"), 429, "TOO_MANY_ATTEMPTS")
 
 
-async def test_a_success_forgets_the_clients_earlier_failures(serve):
-    served = await serve(login_max_failures=3)
-    client = await new_client(served)
-    for _ in range(2):
-        await body_request(served, client.client_id, "guess")
-    assert (await token_request(served, client)).status_code == 200
-    for _ in range(2):
-        await body_request(served, client.client_id, "guess")
-    assert (await token_request(served, client)).status_code == 200
+@pytest.mark.parametrize(
+    "client_id",
+    [
+        "x\nlogin app=app1 user=6650e1f2a3b4c5d6e7f80910 ip=10.0.0.1 method=username",
+        "svc_" + "A" * 32,  # upper case: never one of ours
+        "svc_" + "a" * 31,
+        "svc_" + "a" * 33,
+        "client:svc_" + "a" * 32,
+    ],
+)
+async def test_a_client_id_we_could_not_have_made_is_unknown_and_never_logged_as_sent(
+    serve, caplog, client_id
+):
+    served = await serve()
+    with caplog.at_level(logging.INFO, logger="trachea_login"):
+        response = await body_request(served, client_id, "guess")
+        await served.trachea.service.auditor.flush()
+    assert_error(response, 401, "INVALID_CLIENT")
+    assert all("\n" not in record.getMessage() for record in caplog.records)
+    assert not any(record.getMessage().startswith("login ") for record in caplog.records)
+    stored = [
+        e async for e in served.trachea.store.audit.collection.find({"event": "token_failed"})
+    ]
+    assert [e["reason"] for e in stored] == ["unknown_client"]
+    assert client_id not in repr(stored)
 
 
 async def test_a_rotated_secret_replaces_the_old_one_at_once(serve):

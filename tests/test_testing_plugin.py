@@ -11,7 +11,13 @@ from fastapi import Depends
 
 from trachea_login import CurrentClient, CurrentUser, TracheaError
 from trachea_login.admin import EmailRequiredForPaidPlan
-from trachea_login.testing import default_app, embedded_trachea, issue_token, prepare
+from trachea_login.testing import (
+    TEST_PASSWORD,
+    default_app,
+    embedded_trachea,
+    issue_token,
+    prepare,
+)
 
 
 @pytest.fixture
@@ -79,6 +85,28 @@ async def test_an_existing_user_joins_the_app_and_keeps_one_account(trachea, iss
     joined = await issue_token(user=outsider.uid)
     assert joined.user.app_id == "shop"
     assert (await trachea.store.users.get(outsider.uid)).membership("shop") is not None
+
+
+async def test_a_new_users_names_are_stored_as_registration_stores_them(
+    trachea, trachea_client, issue_token
+):
+    """Login, ``trachea.users.find`` and the CLI look names up normalised: a user made here
+    must be found by them, whatever spelling the test used."""
+    issued = await issue_token(username="Straße", email="Straße@Example.com")
+    assert issued.user.username == "strasse"
+    found = await trachea.users.find(username="STRASSE")
+    assert found is not None and found.id == issued.uid
+    assert (await trachea.users.find(email="strasse@example.com")).id == issued.uid
+    login = await trachea_client.post(
+        "/auth/login", json={"username": "Straße", "password": TEST_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+
+
+@pytest.mark.parametrize("username", ["has space!", "ab", "x" * 33, "al@ce"])
+async def test_a_username_registration_refuses_is_refused_here_too(issue_token, username):
+    with pytest.raises(ValueError, match="not one registration accepts"):
+        await issue_token(username=username)
 
 
 async def test_a_paid_plan_keeps_the_email_rule_for_an_existing_user(trachea, issue_token):

@@ -19,6 +19,7 @@ routes and ``live_user`` accept it), and a service token to a real service clien
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
@@ -34,9 +35,11 @@ from .admin import create_client, register_app
 from .admin.errors import EmailRequiredForPaidPlan
 from .clock import AdjustableClock
 from .errors import TracheaError, trachea_exception_handler
+from .identifiers import normalise_identifier
 from .levels import PAID_PLANS, PLANS, ROLES
 from .methods import NATIVE_METHOD
 from .records import UserRecord
+from .routes.requests import USERNAME_PATTERN
 from .routes.responses import UserResponse
 from .services.context import ClientContext
 from .services.native_accounts import join_app
@@ -142,13 +145,19 @@ async def _existing(trachea: TracheaLogin, uid: str) -> UserRecord:
 async def _new_user(
     trachea: TracheaLogin, username: str | None, email: str | None, *, paid: bool
 ) -> UserRecord:
-    name = username or f"user-{secrets.token_hex(4)}"
+    # Stored as registration stores them, so that login, find and the CLI see the account.
+    name = normalise_identifier(username) if username else f"user-{secrets.token_hex(4)}"
+    if re.fullmatch(USERNAME_PATTERN, name) is None:
+        raise ValueError(
+            f"issue_token: username {username!r} is not one registration accepts "
+            "(3 to 32 of A-Z, a-z, 0-9, '.', '_', '-', after normalisation)"
+        )
     if email is None and paid:
         email = f"{name}@example.com"
     return await trachea.store.users.insert(
         {
-            "username": name.lower(),
-            "email": email.lower() if email else None,
+            "username": name,
+            "email": normalise_identifier(email) if email else None,
             "password_hash": await trachea.hasher.hash(TEST_PASSWORD),
             "provider": NATIVE_METHOD,
         }

@@ -3,6 +3,8 @@ and never a password, token or secret."""
 
 from __future__ import annotations
 
+import logging
+
 from ..conftest import PASSWORD, bearer, secret_for
 
 
@@ -109,3 +111,20 @@ async def test_failed_firebase_logins_are_audited(fb):
     event = await fb.trachea.store.audit.collection.find_one({"event": "login_failed"})
     assert (event["method"], event["reason"]) == ("firebase", "INVALID_FIREBASE_TOKEN")
     assert "garbage" not in repr(event)
+
+
+async def test_no_value_can_start_a_log_line_of_its_own(serve, caplog):
+    """Log forgery: every value of an audit log line that is not printable (a newline, a
+    carriage return, U+2028) is shown quoted with its escapes, so the line stays one line."""
+    served = await serve()
+    audit = served.trachea.store.audit
+    forged = "x\nlogin app=app1 user=6650e1f2a3b4c5d6e7f80910 ip=10.0.0.1"
+    with caplog.at_level(logging.INFO, logger="trachea_login.audit"):
+        for value in (forged, "y\rlogin", "z\u2028login"):
+            audit.document(audit.event("token_failed", app_id="app1", ip=value, reason=value))
+        audit.document(audit.event("login", app_id="app1", method="username", scope="a b"))
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 4
+    assert all(line.isprintable() for line in lines)
+    assert "ip='x\\nlogin app=app1" in lines[0] and "reason='x\\nlogin" in lines[0]
+    assert lines[3].endswith("method=username scope=a b")  # printable values stay as they are

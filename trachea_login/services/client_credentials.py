@@ -15,6 +15,7 @@ client asks again when it expires.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,16 +25,21 @@ from ..clock import Clock
 from ..errors import ErrorCode, TracheaError
 from ..records import ServiceClientRecord
 from ..scopes import parse_scope
-from ..store import Store
+from ..store import Admission, Store
 from ..tokens import AccessTokens, CurrentClient
 from .apps import AppGuard
 from .audit import Auditor
 from .context import ClientContext
-from .throttle import LoginThrottle, PasswordAttempt
+from .throttle import LoginThrottle
 
-#: Longest client id and secret looked at; anything longer is simply a wrong one.
-MAX_CLIENT_ID_LENGTH = 128
+#: The only client ids there are (``admin/clients.py`` makes them); any other is unknown.
+CLIENT_ID_PATTERN = re.compile(r"svc_[0-9a-f]{32}")
+#: What a malformed client id is looked up and recorded as: no client has it.
+_NOT_A_CLIENT_ID = "svc_" + "0" * 32
+#: Longest secret looked at; anything longer is simply a wrong one.
 MAX_CLIENT_SECRET_LENGTH = 1024
+#: The ``method`` of a throttled token request in the audit log.
+CLIENT_CREDENTIALS_METHOD = "client_credentials"
 #: How long ``require_scopes(..., live=True)`` may trust a client found not revoked.
 CLIENT_CHECK_MAX_AGE = timedelta(seconds=2)
 MAX_REMEMBERED = 10_000
@@ -104,9 +110,13 @@ class ClientCredentials:
         requested = parse_scope(scope) if scope is not None else ()
         if requested is None:
             raise TracheaError(ErrorCode.VALIDATION_ERROR, _BAD_SCOPE)
-        if not _plausible(client_id, client_secret):
+        if not client_id or not client_secret:
             await self._refuse(client, client_id=None, reason="no_credentials")
         assert client_id is not None and client_secret is not None
+        if not _plausible(client_id, client_secret):
+            # Not an id we could have made (or an absurd secret): an unknown client, charged
+            # like one, and never written to the audit log or its log line as sent.
+            client_id = _NOT_A_CLIENT_ID
         record = await self._authenticate(client_id, client_secret, client)
         granted = granted_scopes(record.scopes, requested)
         if granted is None:
@@ -124,7 +134,7 @@ class ClientCredentials:
         self, client_id: str, client_secret: str, client: ClientContext
     ) -> ServiceClientRecord:
         """The client whose secret this is; 401 ``INVALID_CLIENT`` (429 when throttled)."""
-        attempt = await self._reserve(client_id, client)
+        attempt = await self._reserve(client)
         ok = False
         try:
             record = await self._store.service_clients.get(client_id)
@@ -138,25 +148,25 @@ class ClientCredentials:
         assert record is not None
         return record
 
-    # The one place that knows the throttle's API: a client id draws on a budget of its own
-    # (a prefix no username or email can have), and on the client IP's, as a password does.
-    async def _reserve(self, client_id: str, client: ClientContext) -> PasswordAttempt:
-        return await self._throttle.reserve_password_attempt(None, f"client:{client_id}", client)
+    # The one place that knows the throttle's API: failures count on the client IP's budget
+    # (the one password logins draw on), never on one per client: client ids are public (the
+    # `sub` of every service token), so a per-client budget would let anyone lock a service
+    # out, and a 256-bit secret gains nothing from a lockout (docs/decisions.md).
+    async def _reserve(self, client: ClientContext) -> tuple[str, Admission]:
+        return await self._throttle.reserve_ip_attempt(client, CLIENT_CREDENTIALS_METHOD)
 
-    async def _release(self, attempt: PasswordAttempt, *, failed: bool) -> None:
-        await self._throttle.release_password_attempt(attempt, failed=failed)
+    async def _release(self, attempt: tuple[str, Admission], *, failed: bool) -> None:
+        await self._throttle.release_ip_attempt(attempt, failed=failed)
 
     async def _refuse(self, client: ClientContext, *, client_id: str | None, reason: str) -> None:
         await self._auditor.record("token_failed", client, client_id=client_id, reason=reason)
         raise TracheaError(ErrorCode.INVALID_CLIENT)
 
 
-def _plausible(client_id: str | None, client_secret: str | None) -> bool:
+def _plausible(client_id: str, client_secret: str) -> bool:
     return (
-        bool(client_id)
-        and bool(client_secret)
-        and len(client_id or "") <= MAX_CLIENT_ID_LENGTH
-        and len(client_secret or "") <= MAX_CLIENT_SECRET_LENGTH
+        CLIENT_ID_PATTERN.fullmatch(client_id) is not None
+        and len(client_secret) <= MAX_CLIENT_SECRET_LENGTH
     )
 
 

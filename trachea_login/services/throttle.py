@@ -12,7 +12,8 @@ after it (the counters live in :mod:`trachea_login.store.login_failures`):
 - **the client IP's in this app** (``LOGIN_MAX_FAILURES_PER_IP``), against spraying many
   accounts from one address.
 
-A registration draws on the IP's registration budget (each costs a hash).
+A registration draws on the IP's registration budget (each costs a hash). A service client's
+secret draws on the IP's login budget alone (:meth:`LoginThrottle.reserve_ip_attempt`).
 
 The API the routes' services use: :meth:`LoginThrottle.reserve_password_attempt` before checking
 a password, :meth:`LoginThrottle.release_password_attempt` after (``failed=True`` counts it).
@@ -117,6 +118,22 @@ class LoginThrottle:
             return
         await self._failures.reset(attempt.account_key, attempt.account)
         await self._failures.release([attempt.ip_key], attempt.ip, failed=False)
+
+    async def reserve_ip_attempt(self, client: ClientContext, method: str) -> tuple[str, Admission]:
+        """Reserve an attempt on the client IP's budget alone (shared with password logins), or
+        answer 429. For a service client's secret: its client id is public and its secret
+        unguessable, so a budget per client would only let a stranger lock it out."""
+        key = ip_key("ip", self._app_id, client.ip)
+        held = await self._failures.reserve(key, self._ip_rule, self._failures.new_token())
+        if held.wait:
+            await self._auditor.record("login_throttled", client, method=method)
+            raise TracheaError(ErrorCode.TOO_MANY_ATTEMPTS, retry_after=held.wait)
+        return key, held
+
+    async def release_ip_attempt(self, reservation: tuple[str, Admission], *, failed: bool) -> None:
+        """End an attempt of :meth:`reserve_ip_attempt`; ``failed`` counts it."""
+        key, held = reservation
+        await self._failures.release([key], held, failed=failed)
 
     async def reserve_registration(self, client: ClientContext) -> tuple[str, Admission]:
         """Reserve a registration on the client IP's budget (release it with

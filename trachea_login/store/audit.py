@@ -81,11 +81,11 @@ class AuditLog:
         logger.info(
             "%s app=%s user=%s ip=%s %s",
             event.name,
-            event.app_id,
-            event.user_id,
-            event.data.get("ip"),
+            _shown(event.app_id),
+            _shown(event.user_id),
+            _shown(event.data.get("ip")),
             " ".join(
-                f"{key}={value}"
+                f"{key}={_shown(value)}"
                 for key, value in {"session_id": event.session_id, **details}.items()
                 if value is not None
             ),
@@ -112,3 +112,10 @@ class AuditLog:
 def _user_key(user_id: str) -> ObjectId | str:
     """A user's id as the users collection has it (an ObjectId), from the event's string."""
     return ObjectId(user_id) if len(user_id) == 24 and ObjectId.is_valid(user_id) else user_id
+
+
+def _shown(value: Any) -> str:
+    """A value as the log line shows it: as is when printable, else quoted with its escapes
+    (``'x\\nlogin ...'``), so that nothing a client sends can start a line of its own."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)
